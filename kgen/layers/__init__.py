@@ -1,0 +1,1 @@
+"""Reusable Keras 3 layers that are not models."""

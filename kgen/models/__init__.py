@@ -1,0 +1,5 @@
+"""Model families of kgen. ``get(name)`` returns a registered model class."""
+
+from kgen.models.base import GenerativeModel  # noqa: F401
+from kgen.models.registry import available, get, register  # noqa: F401
+from kgen.models import vae  # noqa: F401  (registers the VAE family)

@@ -1,0 +1,147 @@
+"""The base class of every kgen model: the model contract of DESIGN.md."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from kgen import checks
+
+
+class GenerativeModel(keras.Model):
+    """Base class of kgen's generative models.
+
+    A subclass implements what its family can honestly offer:
+
+    | method | who | returns |
+    | --- | --- | --- |
+    | ``sample(num_samples, seed=None, **condition)`` | all | ``[num_samples, *event_shape]`` |
+    | ``log_prob(x)`` | exact-likelihood models | ``[batch]``, nats |
+    | ``elbo(x)``, ``iwae_bound(x, num_samples)`` | latent-variable models | ``[batch]``, nats |
+    | ``encode(x)`` / ``decode(z)`` | VAE, ALI/BiGAN, flows | latent / data |
+    | ``serving_signatures()`` | all | name -> ``tf.function`` with input signature |
+
+    ``train_step`` averages per-example losses over the *global* batch with
+    ``tf.nn.compute_average_loss``, so it is correct under any
+    ``tf.distribute`` strategy, and reports metrics through
+    ``keras.metrics.Mean`` trackers listed in ``metrics``.
+
+    Randomness goes through ``self.seed_generator`` (a
+    ``keras.random.SeedGenerator`` built from ``seed``); methods that take a
+    ``seed=`` argument are reproducible when it is an integer.
+
+    ``fit`` checks the first batch of its data with ``validate_inputs``
+    before training starts, so bad data fails with a ``ValueError`` naming
+    ``x`` before any weight or file is written.
+
+    Args:
+        event_shape: tuple of ints, the shape of one example, e.g.
+            ``(28, 28, 1)``.
+        seed: optional non-negative int seeding the model's random draws.
+        **kwargs: passed to ``keras.Model`` (e.g. ``name``).
+
+    Raises:
+        ValueError / TypeError: if ``event_shape`` or ``seed`` is invalid.
+    """
+
+    def __init__(self, event_shape, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(event_shape, int):
+            event_shape = (event_shape,)
+        if not isinstance(event_shape, (tuple, list)) or not event_shape:
+            raise ValueError(
+                "`event_shape` must be a non-empty tuple of positive ints. "
+                f"Received: event_shape={event_shape!r}"
+            )
+        self._event_shape = tuple(
+            checks.positive_int("event_shape", d) for d in event_shape
+        )
+        self._seed = checks.seed("seed", seed)
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    @property
+    def event_shape(self):
+        """The shape of one example, a tuple of ints."""
+        return self._event_shape
+
+    # --- the contract --------------------------------------------------------
+    def sample(self, num_samples, seed=None, **condition):
+        """Draws ``num_samples`` examples, ``[num_samples, *event_shape]``."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement sample()")
+
+    def serving_signatures(self):
+        """Returns ``{name: tf.function}``, each with an input signature.
+
+        ``kgen.export.saved_model`` writes one SavedModel signature per entry;
+        ``serving_default`` must be among them.
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} does not implement serving_signatures()"
+        )
+
+    def validate_inputs(self, x, name="x"):
+        """Checks a concrete batch ``x`` and returns it as float32 NumPy.
+
+        Subclasses tighten this (a Bernoulli likelihood wants binary data).
+
+        Raises:
+            ValueError: wrong shape or non-finite values.
+            TypeError: non-numeric data.
+        """
+        return checks.data_array(name, x, self.event_shape)
+
+    # --- helpers for subclasses ----------------------------------------------
+    def standard_normal(self, shape, seed=None):
+        """Standard normal noise of ``shape`` (float32).
+
+        Draws from ``self.seed_generator`` unless an int ``seed`` is given, in
+        which case the draw is reproducible. This is the model's only source
+        of Gaussian noise, which lets tests fix it.
+        """
+        return keras.random.normal(
+            shape, seed=self.seed_generator if seed is None else seed
+        )
+
+    def uniform(self, shape, seed=None):
+        """Uniform [0, 1) noise of ``shape``, seeded as ``standard_normal``."""
+        return keras.random.uniform(
+            shape, seed=self.seed_generator if seed is None else seed
+        )
+
+    @staticmethod
+    def average_over_global_batch(per_example):
+        """Mean of a ``[batch]`` tensor over the global batch of all replicas."""
+        return tf.nn.compute_average_loss(per_example)
+
+    def build_from_event_shape(self):
+        """Builds every weight by running one example through the model."""
+        self(tf.zeros((1,) + self.event_shape))
+
+    # --- fit with an upfront check of the data --------------------------------
+    def fit(self, x=None, y=None, *args, **kwargs):
+        self._check_first_batch(x)
+        return super().fit(x, y, *args, **kwargs)
+
+    def evaluate(self, x=None, y=None, *args, **kwargs):
+        self._check_first_batch(x)
+        return super().evaluate(x, y, *args, **kwargs)
+
+    def _check_first_batch(self, x):
+        if x is None:
+            return
+        if isinstance(x, tf.data.Dataset):
+            for batch in x.take(1):
+                if isinstance(batch, (tuple, list)):
+                    batch = batch[0]
+                if isinstance(batch, dict):
+                    raise TypeError(
+                        "`x` must yield image tensors, not dicts. Received a dataset "
+                        f"of dicts with keys {sorted(batch)}; map it to the images first."
+                    )
+                self.validate_inputs(batch.numpy() if hasattr(batch, "numpy") else batch)
+        elif isinstance(x, (np.ndarray, tf.Tensor, list)):
+            self.validate_inputs(x)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"event_shape": list(self.event_shape), "seed": self._seed})
+        return config

@@ -1,0 +1,312 @@
+"""Variational autoencoder (Kingma & Welling 2014, arXiv:1312.6114)."""
+
+import math
+
+import keras
+import tensorflow as tf
+import tensorflow_probability as tfp
+
+from kgen import checks
+from kgen.models.base import GenerativeModel
+from kgen.models.registry import register
+from kgen.models.vae import likelihoods
+from kgen.models.vae.posteriors import GaussianPosterior, standard_normal_log_prob
+from kgen.networks import mlp_decoder, mlp_encoder
+
+tfd = tfp.distributions
+
+# Rows of decoder output evaluated at once by ``iwae_bound`` (samples x batch).
+_ROWS_PER_CHUNK = 50_000
+
+
+def _serialize(obj):
+    return keras.saving.serialize_keras_object(obj)
+
+
+def _deserialize(obj):
+    return keras.saving.deserialize_keras_object(obj) if isinstance(obj, dict) else obj
+
+
+@register("vae")
+class VAE(GenerativeModel):
+    """Variational autoencoder trained by maximising the ELBO.
+
+    For an example x, with encoder q(z|x), decoder p(x|z) and prior
+    p(z) = N(0, I) (Kingma & Welling 2014, arXiv:1312.6114, eq. 3 and 10):
+
+        ELBO(x) = E_q[log p(x|z)] - KL(q(z|x) || p(z))   <=   log p(x)
+
+    The KL term is analytic for a Gaussian posterior (``analytic_kl=True``)
+    and a one-sample Monte Carlo estimate otherwise (e.g. IAF posteriors).
+    Training minimises ``-(E_q[log p(x|z)] - beta * w * KL)`` where ``beta``
+    is the beta-VAE weight (Higgins et al. 2017) and ``w`` the KL warm-up
+    weight in [0, 1] (Sønderby et al. 2016, arXiv:1602.02282, sec. 2.4),
+    the non-trainable variable ``kl_weight``, set by
+    ``kgen.callbacks.KLWarmup``. The reported ``elbo`` is always the true
+    bound (beta = w = 1). All values are nats per example.
+
+    Args:
+        event_shape: shape of one example; default ``(28, 28, 1)``.
+        latent_dim: int, dimension of z; default 50.
+        encoder: ``keras.Model`` from ``[batch, *event_shape]`` to features
+            ``[batch, f]``; default ``mlp_encoder`` 200-200 tanh (Burda et
+            al. 2016, arXiv:1509.00519).
+        decoder: ``keras.Model`` from ``[batch, latent_dim]`` to
+            ``[batch, *event_shape]`` likelihood parameters; default
+            ``mlp_decoder`` 200-200 tanh.
+        likelihood: ``"bernoulli"`` (binary data), ``"gaussian"`` (real
+            data), ``"logistic"`` (discretized logistic, pixels 0..255), or
+            a likelihood layer.
+        posterior: ``"gaussian"``, a ``GaussianPosterior`` or an
+            ``IAFPosterior`` layer.
+        beta: float >= 0, weight of the KL term in the training loss.
+        analytic_kl: use the closed-form KL when the posterior has one.
+        seed: optional int seeding every random draw.
+
+    Call arguments:
+        x: ``[batch, *event_shape]``.
+
+    Returns (call):
+        The reconstruction ``decode(encode(x))``, ``[batch, *event_shape]``.
+
+    Raises:
+        ValueError / TypeError: on invalid arguments, and from ``elbo``,
+            ``fit`` etc. on data of the wrong shape, with NaN, or outside
+            the likelihood's support (non-binary data for Bernoulli).
+
+    Example:
+
+    >>> model = kgen.models.vae.VAE(latent_dim=50, seed=0)
+    >>> model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    >>> model.fit(kgen.data.load("binarized_mnist", "train", batch_size=100))
+    >>> model.elbo(x)              # [batch], nats
+    >>> model.sample(16)           # [16, 28, 28, 1], binary pixels
+    """
+
+    metric_names = ("loss", "elbo", "reconstruction", "kl")
+
+    def __init__(self, event_shape=(28, 28, 1), latent_dim=50, encoder=None, decoder=None,
+                 likelihood="bernoulli", posterior="gaussian", beta=1.0, analytic_kl=True,
+                 seed=None, **kwargs):
+        super().__init__(event_shape=event_shape, seed=seed, **kwargs)
+        self.latent_dim = checks.positive_int("latent_dim", latent_dim)
+        self.beta = checks.non_negative_float("beta", beta)
+        self.analytic_kl = bool(analytic_kl)
+        self.encoder = _deserialize(encoder) or mlp_encoder(self.event_shape)
+        self.decoder = _deserialize(decoder) or mlp_decoder(self.latent_dim, self.event_shape)
+        for arg, net in (("encoder", self.encoder), ("decoder", self.decoder)):
+            if not isinstance(net, keras.Model):
+                raise TypeError(f"`{arg}` must be a keras.Model. Received: {arg}={net!r}")
+        likelihood = _deserialize(likelihood)
+        self.likelihood = (likelihoods.get(likelihood, self.event_shape)
+                           if isinstance(likelihood, str) else likelihood)
+        posterior = _deserialize(posterior)
+        if isinstance(posterior, str):
+            checks.one_of("posterior", posterior, {"gaussian"})
+            posterior = GaussianPosterior(self.latent_dim, name="posterior")
+        if getattr(posterior, "latent_dim", None) != self.latent_dim:
+            raise ValueError(
+                f"`posterior` must have latent_dim={self.latent_dim}. Received: "
+                f"posterior with latent_dim={getattr(posterior, 'latent_dim', None)}"
+            )
+        self.posterior = posterior
+        self.kl_weight = self.add_weight(shape=(), initializer="ones", trainable=False,
+                                         name="kl_weight")
+        self.trackers = {n: keras.metrics.Mean(name=n) for n in self.metric_names}
+        self.build((None,) + self.event_shape)
+
+    def build(self, input_shape):
+        if not self.posterior.built:
+            self.posterior.build(self.encoder.output.shape)
+        self.built = True
+
+    # --- the model -------------------------------------------------------------
+    def call(self, x, training=None):
+        return self.decode(self.encode(x))
+
+    def encode(self, x):
+        """Posterior mean code, ``[batch, latent_dim]``."""
+        return self.posterior.mean(self.encoder(self._checked(x)))
+
+    def decode(self, z):
+        """Likelihood mean of p(x|z), ``[batch, *event_shape]`` (pixel probabilities
+        for Bernoulli)."""
+        return self.likelihood.mean(self.decoder(z))
+
+    def reconstruct(self, x):
+        """``decode(encode(x))``, ``[batch, *event_shape]``."""
+        return self(x)
+
+    def sample(self, num_samples, seed=None, mean=False):
+        """Draws z ~ p(z) and x ~ p(x|z).
+
+        Args:
+            num_samples: int >= 1.
+            seed: optional int for a reproducible draw.
+            mean: return the likelihood mean instead of a sample of x.
+
+        Returns:
+            ``[num_samples, *event_shape]`` in data space.
+        """
+        num_samples = checks.positive_int("num_samples", num_samples)
+        seed = checks.seed("seed", seed)
+        return self._sample(num_samples, seed, mean)
+
+    def _sample(self, num_samples, seed=None, mean=False):
+        z = self.standard_normal((num_samples, self.latent_dim), seed=seed)
+        params = self.decoder(z)
+        if mean:
+            return self.likelihood.mean(params)
+        shape = tf.shape(params)
+        seed_x = None if seed is None else seed + 1
+        noise = (self.standard_normal(shape, seed=seed_x) if self.likelihood.noise == "normal"
+                 else self.uniform(shape, seed=seed_x))
+        return self.likelihood.sample(params, noise)
+
+    # --- the bounds ------------------------------------------------------------
+    def log_weights(self, x, num_samples=1, seed=None):
+        """Importance log-weights log p(x, z_i) - log q(z_i | x), z_i ~ q(z|x).
+
+        Returns:
+            ``(log_px_given_z, log_pz, log_qz)``, each ``[num_samples, batch]``, nats.
+        """
+        h = self.encoder(x)
+        batch = tf.shape(x)[0]
+        noise = self.standard_normal((num_samples, batch, self.latent_dim), seed=seed)
+        z, log_qz = self.posterior.sample_and_log_prob(h, noise)
+        log_pz = standard_normal_log_prob(z)
+        params = self.decoder(tf.reshape(z, (-1, self.latent_dim)))
+        params = tf.reshape(params, tf.concat([[num_samples, batch], self.event_shape], 0))
+        log_px = self.likelihood(params).log_prob(x)
+        return log_px, log_pz, log_qz
+
+    def kl_divergence(self, x, log_pz=None, log_qz=None):
+        """KL(q(z|x) || p(z)) per example, ``[batch]`` nats (analytic or 1-sample MC)."""
+        if self.analytic_kl and self.posterior.analytic_kl:
+            q = self.posterior.distribution(self.encoder(x))
+            prior = tfd.Independent(tfd.Normal(tf.zeros_like(q.mean()), 1.0), 1)
+            return tfd.kl_divergence(q, prior)
+        if log_pz is None:
+            _, log_pz, log_qz = self.log_weights(x)
+        return tf.reduce_mean(log_qz - log_pz, axis=0)
+
+    def elbo(self, x, seed=None):
+        """The evidence lower bound, ``[batch]`` in nats (one posterior sample)."""
+        x = self._checked(x)
+        log_px, log_pz, log_qz = self.log_weights(x, 1, seed)
+        return log_px[0] - self.kl_divergence(x, log_pz, log_qz)
+
+    def iwae_bound(self, x, num_samples=5000, seed=None):
+        """The k-sample importance-weighted bound (Burda et al. 2016,
+        arXiv:1509.00519, eq. 8): log (1/k) sum_i p(x, z_i) / q(z_i | x).
+
+        It tends to log p(x) as k grows, so with k = 5000 it is the standard
+        test log-likelihood estimate. Samples are taken in chunks of at most
+        ``50_000 / batch`` so that large ``k`` fits in memory.
+
+        Args:
+            x: ``[batch, *event_shape]``.
+            num_samples: int k >= 1.
+            seed: optional int; chunk i uses ``seed + i``.
+
+        Returns:
+            ``[batch]`` in nats.
+        """
+        num_samples = checks.positive_int("num_samples", num_samples)
+        x = self._checked(x)
+        batch = x.shape[0] or _ROWS_PER_CHUNK
+        chunk = max(1, min(num_samples, _ROWS_PER_CHUNK // batch))
+        totals = []
+        for i, start in enumerate(range(0, num_samples, chunk)):
+            size = min(chunk, num_samples - start)
+            log_px, log_pz, log_qz = self.log_weights(
+                x, size, None if seed is None else seed + i)
+            totals.append(tf.reduce_logsumexp(log_px + log_pz - log_qz, axis=0))
+        return tf.reduce_logsumexp(tf.stack(totals), axis=0) - math.log(num_samples)
+
+    # --- training --------------------------------------------------------------
+    def compute_terms(self, x):
+        """Per-example training terms, each ``[batch]``: the ``loss`` to minimise
+        and the metrics named in ``metric_names``."""
+        log_px, log_pz, log_qz = self.log_weights(x)
+        reconstruction = -log_px[0]
+        kl = self.kl_divergence(x, log_pz, log_qz)
+        loss = reconstruction + self.beta * self.kl_weight * kl
+        return {"loss": loss, "elbo": -(reconstruction + kl),
+                "reconstruction": reconstruction, "kl": kl}
+
+    def train_step(self, data):
+        x = _images(data)
+        with tf.GradientTape() as tape:
+            terms = self.compute_terms(x)
+            loss = self.average_over_global_batch(terms["loss"])
+            if self.losses:
+                loss += tf.nn.scale_regularization_loss(tf.add_n(self.losses))
+        grads = tape.gradient(loss, self.trainable_variables)
+        self.optimizer.apply(grads, self.trainable_variables)
+        return self._update_metrics(terms)
+
+    def test_step(self, data):
+        return self._update_metrics(self.compute_terms(_images(data)))
+
+    def _update_metrics(self, terms):
+        for name, tracker in self.trackers.items():
+            tracker.update_state(terms[name])
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    # --- input checks, serving and config ----------------------------------------
+    def validate_inputs(self, x, name="x"):
+        return checks.data_array(name, x, self.event_shape, binary=self.likelihood.binary,
+                                 value_range=self.likelihood.data_range)
+
+    def _checked(self, x):
+        if tf.executing_eagerly() and not isinstance(x, keras.KerasTensor):
+            return tf.convert_to_tensor(self.validate_inputs(x))
+        return tf.cast(x, tf.float32)
+
+    def serving_signatures(self):
+        x_spec = tf.TensorSpec((None,) + self.event_shape, tf.float32, name="x")
+        z_spec = tf.TensorSpec((None, self.latent_dim), tf.float32, name="z")
+        n_spec = tf.TensorSpec((), tf.int32, name="num_samples")
+
+        def default(x):
+            return {"reconstruction": self.decode(self.encode(x)), "elbo": self.elbo(x),
+                    "latent_mean": self.encode(x)}
+
+        return {
+            "serving_default": tf.function(default, input_signature=[x_spec]),
+            "sample": tf.function(lambda n: {"x": self._sample(n)}, input_signature=[n_spec]),
+            "encode": tf.function(lambda x: {"z": self.encode(x)}, input_signature=[x_spec]),
+            "decode": tf.function(lambda z: {"x": self.decode(z)}, input_signature=[z_spec]),
+            "elbo": tf.function(lambda x: {"elbo": self.elbo(x)}, input_signature=[x_spec]),
+        }
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "latent_dim": self.latent_dim,
+            "encoder": _serialize(self.encoder),
+            "decoder": _serialize(self.decoder),
+            "likelihood": _serialize(self.likelihood),
+            "posterior": _serialize(self.posterior),
+            "beta": self.beta,
+            "analytic_kl": self.analytic_kl,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+def _images(data):
+    """The images of a batch that may be ``x``, ``(x,)`` or ``(x, y)``."""
+    if isinstance(data, (tuple, list)):
+        data = data[0]
+    return tf.cast(data, tf.float32)
+
+
+__all__ = ["VAE"]
