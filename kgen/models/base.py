@@ -93,19 +93,20 @@ class GenerativeModel(keras.Model):
     def standard_normal(self, shape, seed=None):
         """Standard normal noise of ``shape`` (float32).
 
-        Draws from ``self.seed_generator`` unless an int ``seed`` is given, in
-        which case the draw is reproducible. This is the model's only source
-        of Gaussian noise, which lets tests fix it.
+        Draws from ``self.seed_generator`` unless ``seed`` (an int or a scalar
+        integer tensor) is given, in which case the draw is a pure function
+        of the seed. This is the model's only source of Gaussian noise, which
+        lets tests fix it.
         """
-        return keras.random.normal(
-            shape, seed=self.seed_generator if seed is None else seed
-        )
+        if seed is None:
+            return keras.random.normal(shape, seed=self.seed_generator)
+        return tf.random.stateless_normal(shape, seed=_stateless_seed(seed))
 
     def uniform(self, shape, seed=None):
         """Uniform [0, 1) noise of ``shape``, seeded as ``standard_normal``."""
-        return keras.random.uniform(
-            shape, seed=self.seed_generator if seed is None else seed
-        )
+        if seed is None:
+            return keras.random.uniform(shape, seed=self.seed_generator)
+        return tf.random.stateless_uniform(shape, seed=_stateless_seed(seed))
 
     @staticmethod
     def average_over_global_batch(per_example):
@@ -145,3 +146,9 @@ class GenerativeModel(keras.Model):
         config = super().get_config()
         config.update({"event_shape": list(self.event_shape), "seed": self._seed})
         return config
+
+
+def _stateless_seed(seed):
+    """An int or scalar int tensor -> the ``[2]`` int64 seed of stateless ops."""
+    seed = tf.cast(seed, tf.int64)
+    return tf.stack([seed, tf.zeros_like(seed)])

@@ -8,3 +8,4 @@ from kgen.models.vae.likelihoods import (  # noqa: F401
 )
 from kgen.models.vae.posteriors import GaussianPosterior  # noqa: F401
 from kgen.models.vae.vae import VAE  # noqa: F401
+from kgen.models.vae.iaf import IAFPosterior  # noqa: F401

@@ -207,14 +207,16 @@ class VAE(GenerativeModel):
         Args:
             x: ``[batch, *event_shape]``.
             num_samples: int k >= 1.
-            seed: optional int; chunk i uses ``seed + i``.
+            seed: optional int or scalar int tensor; chunk i uses ``seed + i``.
 
         Returns:
             ``[batch]`` in nats.
         """
         num_samples = checks.positive_int("num_samples", num_samples)
+        if isinstance(seed, int):
+            seed = checks.seed("seed", seed)
         x = self._checked(x)
-        batch = x.shape[0] or _ROWS_PER_CHUNK
+        batch = x.shape[0] or 100
         chunk = max(1, min(num_samples, _ROWS_PER_CHUNK // batch))
         totals = []
         for i, start in enumerate(range(0, num_samples, chunk)):

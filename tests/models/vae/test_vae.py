@@ -1,0 +1,160 @@
+"""Mathematics and contract of kgen.models.vae.VAE and IWAE."""
+
+import math
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from scipy.special import logsumexp
+
+from kgen import networks, testing
+from kgen.models.vae import IWAE, VAE
+from kgen.models.vae.posteriors import GaussianPosterior, standard_normal_log_prob
+
+
+def small_vae(cls=VAE, event_shape=(6,), latent_dim=3, likelihood="bernoulli", **kwargs):
+    return cls(
+        event_shape=event_shape,
+        latent_dim=latent_dim,
+        encoder=networks.mlp_encoder(event_shape, (16,)),
+        decoder=networks.mlp_decoder(latent_dim, event_shape, (16,)),
+        likelihood=likelihood,
+        seed=0,
+        **kwargs,
+    )
+
+
+def test_analytic_kl_matches_monte_carlo():
+    model = small_vae()
+    x = testing.random_binary((4, 6))
+    analytic = model.kl_divergence(tf.constant(x)).numpy()
+    # 1-sample MC estimates of KL = E_q[log q - log p], averaged over many draws.
+    h = model.encoder(x)
+    noise = tf.random.stateless_normal((40000, 4, 3), seed=[1, 2])
+    z, log_q = model.posterior.sample_and_log_prob(h, noise)
+    draws = (log_q - standard_normal_log_prob(z)).numpy()
+    mc, stderr = draws.mean(0), draws.std(0) / math.sqrt(len(draws))
+    np.testing.assert_array_less(np.abs(mc - analytic), 4 * stderr + 1e-6)
+
+
+def test_gaussian_posterior_log_prob_matches_tfp():
+    posterior = GaussianPosterior(3)
+    h = tf.random.stateless_normal((5, 7), seed=[0, 1])
+    noise = tf.random.stateless_normal((2, 5, 3), seed=[0, 2])
+    z, log_q = posterior.sample_and_log_prob(h, noise)
+    np.testing.assert_allclose(log_q, posterior.distribution(h).log_prob(z), rtol=1e-5, atol=1e-5)
+
+
+def test_one_sample_iwae_bound_equals_monte_carlo_elbo():
+    model = small_vae(analytic_kl=False)
+    x = testing.random_binary((8, 6))
+    np.testing.assert_allclose(model.elbo(x, seed=3), model.iwae_bound(x, 1, seed=3), atol=1e-5)
+
+
+def test_iwae_bound_is_above_elbo_and_grows_with_k():
+    model = small_vae(analytic_kl=False)
+    x = testing.random_binary((32, 6), seed=1)
+    bounds = {k: np.mean([model.iwae_bound(x, k, seed=10 * s).numpy().mean() for s in range(20)])
+              for k in (1, 5, 50)}
+    assert bounds[1] < bounds[5] < bounds[50]
+
+
+def test_iwae_bound_tends_to_log_likelihood_by_quadrature():
+    # With a 1-D latent, log p(x) = log ∫ p(x|z) N(z; 0, 1) dz is exact on a fine grid.
+    model = small_vae(latent_dim=1)
+    # q(z|x) = N(0, 1.5^2) is wider than the posterior, so the weights are bounded
+    # and 5000 samples give an accurate estimate.
+    kernel, _ = model.posterior.head.get_weights()
+    model.posterior.head.set_weights([np.zeros_like(kernel),
+                                      np.array([0.0, math.log(math.expm1(1.5))], "float32")])
+    x = testing.random_binary((5, 6), seed=2)
+    z = np.linspace(-9.0, 9.0, 20001, dtype=np.float32)[:, None]
+    logits = model.decoder(z).numpy()  # [grid, 6]
+    log_px_z = -(np.logaddexp(0, -logits)[None] * x[:, None] +
+                 np.logaddexp(0, logits)[None] * (1 - x[:, None])).sum(-1)  # [5, grid]
+    log_prior = -0.5 * z[:, 0] ** 2 - 0.5 * math.log(2 * math.pi)
+    exact = logsumexp(log_px_z + log_prior, axis=1) + math.log(z[1, 0] - z[0, 0])
+    estimate = model.iwae_bound(x, 5000, seed=0).numpy()
+    elbo = np.mean([model.elbo(x, seed=s).numpy() for s in range(50)], axis=0)
+    np.testing.assert_allclose(estimate, exact, atol=0.02)
+    assert np.all(elbo <= exact + 1e-3)
+
+
+@pytest.mark.parametrize("likelihood", ["bernoulli", "gaussian", "logistic"])
+def test_shapes_of_the_contract(likelihood):
+    model = small_vae(event_shape=(8, 8, 1), likelihood=likelihood)
+    x = testing.random_binary((4, 8, 8, 1)) * (255.0 if likelihood == "logistic" else 1.0)
+    x = np.round(x)
+    assert model.encode(x).shape == (4, 3)
+    assert model.decode(tf.zeros((4, 3))).shape == (4, 8, 8, 1)
+    assert model.reconstruct(x).shape == (4, 8, 8, 1)
+    assert model.sample(5, seed=1).shape == (5, 8, 8, 1)
+    assert model.elbo(x).shape == (4,)
+    assert model.iwae_bound(x, 7).shape == (4,)
+    assert np.all(np.isfinite(model.elbo(x)))
+
+
+def test_bernoulli_samples_are_binary_and_seeded():
+    model = small_vae()
+    a, b = model.sample(20, seed=4), model.sample(20, seed=4)
+    np.testing.assert_array_equal(a, b)
+    assert set(np.unique(a)) <= {0.0, 1.0}
+    assert not np.array_equal(a, model.sample(20, seed=5))
+    mean = model.sample(20, seed=4, mean=True).numpy()
+    assert 0 < mean.min() and mean.max() < 1
+
+
+def test_conv_networks_plug_in():
+    model = VAE(event_shape=(8, 8, 1), latent_dim=2,
+                encoder=networks.conv_encoder((8, 8, 1), (4, 8), 16),
+                decoder=networks.conv_decoder(2, (8, 8, 1), (8, 4)), seed=0)
+    x = testing.random_binary((3, 8, 8, 1))
+    assert model.elbo(x).shape == (3,)
+
+
+def test_training_loss_is_reconstruction_plus_weighted_kl():
+    model = small_vae(beta=2.0)
+    model.kl_weight.assign(0.25)
+    terms = model.compute_terms(tf.constant(testing.random_binary((8, 6))))
+    np.testing.assert_allclose(terms["loss"], terms["reconstruction"] + 0.5 * terms["kl"],
+                               rtol=1e-6)
+    np.testing.assert_allclose(terms["elbo"], -(terms["reconstruction"] + terms["kl"]), rtol=1e-6)
+
+
+def test_fit_improves_the_elbo_and_reports_named_metrics():
+    model = small_vae(cls=IWAE, num_samples=4)
+    x = np.tile(testing.random_binary((4, 6), seed=3), (16, 1))
+    model.compile(optimizer=keras.optimizers.Adam(1e-2))
+    history = model.fit(x, epochs=15, batch_size=16, verbose=0).history
+    assert set(history) == {"loss", "iwae_bound", "elbo"}
+    assert history["iwae_bound"][-1] > history["iwae_bound"][0] + 0.5
+
+
+@pytest.mark.parametrize("cls,kwargs", [(VAE, {}), (VAE, {"likelihood": "gaussian"}),
+                                        (VAE, {"likelihood": "logistic"}),
+                                        (IWAE, {"num_samples": 3})])
+def test_keras_file_round_trip_in_safe_mode(tmp_path, cls, kwargs):
+    model = small_vae(cls=cls, event_shape=(8, 8, 1), **kwargs)
+    x = np.round(testing.random_binary((4, 8, 8, 1)))
+    model.compile(optimizer="adam")
+    model.fit(x, epochs=1, batch_size=4, verbose=0)
+    testing.assert_config_round_trip(model)
+    loaded = testing.assert_keras_round_trip(model, tmp_path, lambda m: m.elbo(x, seed=0))
+    np.testing.assert_allclose(loaded.iwae_bound(x, 10, seed=1), model.iwae_bound(x, 10, seed=1))
+
+
+class ZeroNoiseVAE(testing.ZeroNoise, VAE):
+    pass
+
+
+def test_jit_compiled_fit_matches_eager_step():
+    x = testing.random_binary((8, 6))
+    losses, weights = [], small_vae().get_weights()
+    for jit in (False, True):
+        model = small_vae(cls=ZeroNoiseVAE)
+        model.set_weights(weights)
+        model.compile(optimizer=keras.optimizers.SGD(0.1), jit_compile=jit)
+        losses.append(model.fit(x, epochs=3, batch_size=8, verbose=0, shuffle=False).history["loss"])
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-5)
+    assert losses[0][-1] < losses[0][0]
