@@ -1,0 +1,130 @@
+"""Test NLL of VAE / IWAE / VAE+IAF on statically binarized MNIST.
+
+Architecture of Burda et al. 2016 (arXiv:1509.00519), one stochastic layer:
+784-200-200-50 tanh encoder and decoder, Bernoulli likelihood, Adam 1e-3,
+batch 100. Training stops after ``--minutes`` of wall time (or
+``--max-epochs``); the weights with the best validation loss are kept
+(static binarization overfits). The final test NLL is the k=5000
+importance-sampled bound on all 10,000 test images (their sec. 5.2).
+A cheap progress curve (k=100 on the first 1,000 test images) is recorded
+every ``--curve-every`` epochs.
+
+    python benchmarks/nll_binarized_mnist.py --model vae --minutes 60
+"""
+
+import argparse
+import math
+import os
+import sys
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import kgen  # noqa: E402
+import kgen.data  # noqa: E402
+import kgen.metrics  # noqa: E402
+from benchmarks.common import write_result  # noqa: E402
+
+
+def build(name, seed):
+    if name == "vae":
+        return kgen.models.vae.VAE(latent_dim=50, seed=seed)
+    if name == "iwae":
+        return kgen.models.vae.IWAE(num_samples=50, latent_dim=50, seed=seed)
+    if name == "vae_iaf":
+        from kgen.models.vae import IAFPosterior
+        posterior = IAFPosterior(50, num_flows=2, hidden_units=(320, 320), name="posterior")
+        return kgen.models.vae.VAE(latent_dim=50, posterior=posterior, analytic_kl=False,
+                                   seed=seed)
+    raise ValueError(f"`--model` must be vae, iwae or vae_iaf. Received: {name}")
+
+
+class Budget(keras.callbacks.Callback):
+    """Stops after ``minutes``; keeps the best validation weights; records a curve."""
+
+    def __init__(self, minutes, curve_x, curve_every, log):
+        super().__init__()
+        self.deadline = time.time() + 60 * minutes
+        self.start = time.time()
+        self.curve_x, self.curve_every, self.log = curve_x, curve_every, log
+        self.best, self.best_weights, self.best_epoch, self.epochs = math.inf, None, 0, 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epochs = epoch + 1
+        val = logs.get("val_loss", logs["loss"])
+        if val < self.best:
+            self.best, self.best_weights, self.best_epoch = val, self.model.get_weights(), epoch + 1
+        entry = {"epoch": epoch + 1, "minutes": round((time.time() - self.start) / 60, 2),
+                 "train_loss": float(logs["loss"]), "val_loss": float(val)}
+        if (epoch + 1) % self.curve_every == 0:
+            entry["test_nll_k100_first1000"] = float(
+                -np.mean(self.model.iwae_bound(self.curve_x, 100, seed=0).numpy()))
+        self.log.append(entry)
+        print(entry, flush=True)
+        if time.time() > self.deadline:
+            self.model.stop_training = True
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--model", default="vae", choices=["vae", "iwae", "vae_iaf"])
+    parser.add_argument("--minutes", type=float, default=60.0)
+    parser.add_argument("--max-epochs", type=int, default=3280)
+    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--num-samples", type=int, default=5000)
+    parser.add_argument("--curve-every", type=int, default=25)
+    parser.add_argument("--jit-compile", action="store_true")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--tag", default="")
+    args = parser.parse_args()
+    keras.utils.set_random_seed(args.seed)
+
+    train = kgen.data.load("binarized_mnist", "train", batch_size=args.batch_size,
+                           shuffle=True, seed=args.seed)
+    valid = kgen.data.load("binarized_mnist", "validation", batch_size=1000)
+    test = kgen.data.load("binarized_mnist", "test", batch_size=100)
+    curve_x = next(iter(kgen.data.load("binarized_mnist", "test", batch_size=1000)))
+
+    model = build(args.model, args.seed)
+    model.compile(optimizer=keras.optimizers.Adam(args.learning_rate),
+                  jit_compile=args.jit_compile)
+    log = []
+    budget = Budget(args.minutes, curve_x, args.curve_every, log)
+    plateau = keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=15,
+                                                min_lr=1e-5, verbose=1)
+    start = time.time()
+    model.fit(train, validation_data=valid, epochs=args.max_epochs,
+              callbacks=[budget, plateau], verbose=2)
+    train_seconds = time.time() - start
+    model.set_weights(budget.best_weights)
+
+    test_elbo = float(model.evaluate(test, verbose=0, return_dict=True)["elbo"])
+    result = kgen.metrics.nll(model, test, num_samples=args.num_samples, seed=args.seed)
+    print(result, flush=True)
+    name = f"nll_{args.model}_binarized_mnist{args.tag}"
+    model.save(os.path.join(os.path.dirname(os.path.abspath(__file__)), "results",
+                            f"{name}.keras"))
+    write_result(name, {
+        "model": args.model,
+        "architecture": "784-200-200-50 tanh, Bernoulli (Burda et al. 2016)",
+        "batch_size": args.batch_size,
+        "learning_rate": args.learning_rate,
+        "epochs_run": budget.epochs,
+        "best_epoch": budget.best_epoch,
+        "train_minutes": round(train_seconds / 60, 2),
+        "test_nll_nats": round(result["nll"], 3),
+        "test_nll_std_error": round(result["nll_std_error"], 3),
+        "test_nll_num_samples": args.num_samples,
+        "test_nll_eval_minutes": round(result["seconds"] / 60, 2),
+        "test_negative_elbo_nats": round(-test_elbo, 3),
+        "curve": log,
+    })
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,176 @@
+"""``kgen.data.load``: named data sets as ``tf.data.Dataset``s of float32 tensors."""
+
+import collections
+
+from kgen import checks
+from kgen.data import binarized_mnist, digits, mnist, toy
+
+_Spec = collections.namedtuple("_Spec", ["splits", "sizes", "has_labels", "kind"])
+
+_TOY_SIZE = None  # toy sets have as many examples as asked for
+_CATALOG = {
+    binarized_mnist.NAME: _Spec(
+        binarized_mnist.SPLITS, binarized_mnist.NUM_EXAMPLES, False, "tfds"
+    ),
+    mnist.NAME: _Spec(mnist.SPLITS, mnist.NUM_EXAMPLES, True, "mnist"),
+    digits.NAME: _Spec(digits.SPLITS, digits.NUM_EXAMPLES, True, "digits"),
+    **{name: _Spec(("train",), _TOY_SIZE, True, "toy") for name in toy.NAMES},
+}
+_MAX_SHUFFLE_BUFFER = 10_000
+
+
+def available():
+    """Returns the names ``load`` accepts, sorted.
+
+    Returns:
+        list of str.
+
+    Example:
+
+    >>> "binarized_mnist" in available()
+    True
+    """
+    return sorted(_CATALOG)
+
+
+def _check_bool(name, value):
+    if not isinstance(value, bool):
+        raise TypeError(f"`{name}` must be True or False. Received: {name}={value!r}")
+    return value
+
+
+def load(
+    name,
+    split,
+    *,
+    batch_size=None,
+    shuffle=False,
+    seed=None,
+    manual_dir=None,
+    data_dir=None,
+    with_labels=False,
+    drop_remainder=False,
+    num_examples=None,
+):
+    """Loads a named data set as a ``tf.data.Dataset`` of float32 tensors.
+
+    | name | splits (sizes) | element | labels |
+    | --- | --- | --- | --- |
+    | ``binarized_mnist`` | train 50000, validation 10000, test 10000 | (28, 28, 1), exactly 0. or 1. | none |
+    | ``mnist_test`` | test 10000 | (28, 28, 1) in [0, 1] | int64 0..9 |
+    | ``digits`` | train 1500, test 297 | (8, 8, 1) in [0, 1] | int64 0..9 |
+    | toy densities (see ``kgen.data.toy``) | train ``num_examples`` | (2,) | int64 component |
+
+    ``binarized_mnist`` is the static binarization of Larochelle & Murray
+    (2011), read through TFDS with no network: its ``.amat.gz`` files are
+    gunzipped once into ``<cache>/manual/binarized_mnist`` and handed to TFDS
+    as its ``manual_dir``; TFDS then writes TFRecords into its ``data_dir``
+    (about 20 s, once). ``mnist_test`` is the original MNIST test set, read
+    from its IDX files. ``digits`` is scikit-learn's 8x8 digits, split
+    deterministically.
+
+    Args:
+        name: one of ``available()``.
+        split: a split of that data set (see the table).
+        batch_size: ``None`` for unbatched elements, or an integer >= 1; then
+            the data set is batched and prefetched.
+        shuffle: if True, shuffle the examples before batching, with a buffer
+            of ``min(size, 10000)``, reshuffled each epoch.
+        seed: ``None`` or an integer >= 0. Fixes the shuffling order (and the
+            points of a toy density), so the same seed gives the same stream.
+        manual_dir: folder of the raw files of ``binarized_mnist`` (the three
+            ``.amat`` or ``.amat.gz`` files) or ``mnist_test`` (the two IDX
+            ``.gz`` files). ``None``: ``$KGEN_MANUAL_DIR`` (binarized_mnist
+            only), then ``$KGEN_DATA_DIR/<set>``, then ``shared/data/<set>``
+            found beside an ancestor of the ``kgen`` package. Ignored by the
+            other data sets.
+        data_dir: TFDS's ``data_dir`` for ``binarized_mnist``. ``None``:
+            ``$KGEN_TFDS_DIR``, else ``$KGEN_CACHE_DIR/tensorflow_datasets``,
+            else ``~/.cache/kgen/tensorflow_datasets``.
+        with_labels: if False, each element is the image (or point) alone, so
+            ``model.fit(ds)`` works for unsupervised models; if True, an
+            ``(x, label)`` pair.
+        drop_remainder: passed to ``Dataset.batch``.
+        num_examples: for toy densities only, the number of points (default
+            10000).
+
+    Returns:
+        ``tf.data.Dataset`` whose elements are float32 tensors of the shape in
+        the table (with a leading batch axis if ``batch_size`` is given), or
+        ``(x, label)`` pairs with int64 labels.
+
+    Raises:
+        ValueError: on an unknown ``name`` or ``split``, ``batch_size < 1``, a
+            negative ``seed``, ``with_labels=True`` for a set without labels,
+            or ``num_examples`` given for a set that is not a toy density.
+            Every argument is checked before anything is written to disk.
+        TypeError: if ``batch_size``, ``seed`` or ``num_examples`` is not an
+            integer, or a flag is not a bool.
+        FileNotFoundError: if the raw files cannot be found.
+
+    Example:
+
+    >>> ds = load("digits", "train", batch_size=100, shuffle=True, seed=0)
+    >>> next(iter(ds)).shape
+    TensorShape([100, 8, 8, 1])
+    >>> x, y = next(iter(load("mnist_test", "test", batch_size=32, with_labels=True)))
+    >>> x.dtype.name, y.dtype.name
+    ('float32', 'int64')
+    """
+    spec = _check_args(name, split, batch_size, seed, with_labels, num_examples)
+    if batch_size is not None:
+        batch_size = int(batch_size)
+    _check_bool("shuffle", shuffle)
+    _check_bool("drop_remainder", drop_remainder)
+
+    import tensorflow as tf
+
+    if spec.kind == "tfds":
+        ds = binarized_mnist.make_dataset(split, manual_dir=manual_dir, data_dir=data_dir)
+        size = spec.sizes[split]
+    else:
+        if spec.kind == "mnist":
+            x, y = mnist.load_arrays(manual_dir)
+        elif spec.kind == "digits":
+            x, y = digits.load_arrays(split)
+        else:
+            n = 10_000 if num_examples is None else num_examples
+            x, y = toy.sample_toy(name, n, seed=seed, with_labels=True)
+        size = len(x)
+        ds = tf.data.Dataset.from_tensor_slices((x, y) if with_labels else x)
+
+    if shuffle:
+        ds = ds.shuffle(
+            min(size, _MAX_SHUFFLE_BUFFER), seed=seed, reshuffle_each_iteration=True
+        )
+    if batch_size is not None:
+        ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def _check_args(name, split, batch_size, seed, with_labels, num_examples):
+    """Checks ``load``'s arguments and returns the data set's spec."""
+    checks.one_of("name", name, _CATALOG)
+    spec = _CATALOG[name]
+    if split not in spec.splits:
+        raise ValueError(
+            f"`split` must be one of {list(spec.splits)} for `{name}`. "
+            f"Received: split={split!r}"
+        )
+    if batch_size is not None:
+        checks.positive_int("batch_size", batch_size)
+    checks.seed("seed", seed)
+    _check_bool("with_labels", with_labels)
+    if with_labels and not spec.has_labels:
+        raise ValueError(
+            f"`with_labels=True` is not available: `{name}` has no labels. "
+            f"Received: with_labels={with_labels}"
+        )
+    if num_examples is not None:
+        if spec.kind != "toy":
+            raise ValueError(
+                f"`num_examples` applies to the toy densities only, not to `{name}`. "
+                f"Received: num_examples={num_examples!r}"
+            )
+        checks.positive_int("num_examples", num_examples)
+    return spec

@@ -1,0 +1,74 @@
+"""Where kgen.data finds raw files and writes caches (environment variables)."""
+
+import gzip
+import pathlib
+
+import pytest
+
+from kgen.data import _paths, binarized_mnist
+
+
+def test_cache_and_tfds_dirs_default_under_home_cache(monkeypatch):
+    for var in ("KGEN_CACHE_DIR", "KGEN_TFDS_DIR"):
+        monkeypatch.delenv(var, raising=False)
+    home_cache = pathlib.Path("~/.cache/kgen").expanduser()
+    assert _paths.tfds_data_dir() == home_cache / "tensorflow_datasets"
+    assert binarized_mnist.manual_cache_dir() == home_cache / "manual" / "binarized_mnist"
+
+
+def test_environment_variables_override_the_defaults(monkeypatch, tmp_path):
+    monkeypatch.setenv("KGEN_CACHE_DIR", str(tmp_path / "c"))
+    monkeypatch.delenv("KGEN_TFDS_DIR", raising=False)
+    assert _paths.tfds_data_dir() == tmp_path / "c" / "tensorflow_datasets"
+    assert binarized_mnist.manual_cache_dir() == tmp_path / "c" / "manual" / "binarized_mnist"
+    monkeypatch.setenv("KGEN_TFDS_DIR", str(tmp_path / "t"))
+    assert _paths.tfds_data_dir() == tmp_path / "t"
+    assert _paths.tfds_data_dir(tmp_path / "arg") == tmp_path / "arg"
+
+
+def test_shared_data_is_found_beside_the_project_without_env(monkeypatch):
+    monkeypatch.delenv("KGEN_DATA_DIR", raising=False)
+    monkeypatch.delenv("KGEN_MANUAL_DIR", raising=False)
+    folder = _paths.raw_data_dir("binarized_mnist", env_var="KGEN_MANUAL_DIR")
+    assert folder.parts[-3:] == ("shared", "data", "binarized_mnist")
+    assert (folder / "binarized_mnist_test.amat.gz").is_file()
+
+
+def test_kgen_data_dir_points_at_the_data_folder(monkeypatch, tmp_path):
+    (tmp_path / "mnist").mkdir()
+    monkeypatch.setenv("KGEN_DATA_DIR", str(tmp_path))
+    assert _paths.raw_data_dir("mnist") == tmp_path / "mnist"
+
+
+def test_folder_with_uncompressed_amat_files_is_used_as_is(monkeypatch, tmp_path):
+    monkeypatch.setenv("KGEN_CACHE_DIR", str(tmp_path / "cache"))
+    for fname, (size, _) in binarized_mnist.FILES.items():
+        with open(tmp_path / fname, "wb") as f:
+            f.truncate(size)  # sparse file: only the size is checked here
+    assert binarized_mnist.prepare_manual_dir(tmp_path) == tmp_path
+    assert not (tmp_path / "cache").exists()
+
+
+def test_folder_without_the_files_is_reported(tmp_path):
+    with pytest.raises(FileNotFoundError, match="binarized_mnist_train.amat"):
+        binarized_mnist.prepare_manual_dir(tmp_path)
+
+
+def test_gunzip_once_skips_a_file_of_the_right_size(tmp_path):
+    source = tmp_path / "a.gz"
+    with gzip.open(source, "wb") as f:
+        f.write(b"0123456789")
+    target = _paths.gunzip_once(source, tmp_path / "out" / "a", expected_size=10)
+    assert target.read_bytes() == b"0123456789"
+    target.write_bytes(b"ABCDEFGHIJ")  # same size: kept, not rewritten
+    _paths.gunzip_once(source, target, expected_size=10)
+    assert target.read_bytes() == b"ABCDEFGHIJ"
+
+
+def test_gunzip_once_refuses_a_file_of_the_wrong_size_and_leaves_nothing(tmp_path):
+    source = tmp_path / "a.gz"
+    with gzip.open(source, "wb") as f:
+        f.write(b"short")
+    with pytest.raises(ValueError, match="expected 10"):
+        _paths.gunzip_once(source, tmp_path / "out" / "a", expected_size=10)
+    assert list((tmp_path / "out").iterdir()) == []
