@@ -1,0 +1,68 @@
+"""Bad input fails early with a ValueError/TypeError naming the argument."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import kgen
+import kgen.data
+import kgen.metrics
+from kgen import networks, testing
+from kgen.models.vae import IWAE, VAE
+
+
+@pytest.fixture(scope="module")
+def model():
+    return VAE(event_shape=(8, 8, 1), latent_dim=2,
+               encoder=networks.mlp_encoder((8, 8, 1), (8,)),
+               decoder=networks.mlp_decoder(2, (8, 8, 1), (8,)), seed=0)
+
+
+X = testing.random_binary((4, 8, 8, 1))
+
+CASES = [
+    ("x", ValueError, lambda m: m.elbo(X[:, :7])),
+    ("x", ValueError, lambda m: m.elbo(np.full_like(X, np.nan))),
+    ("x", ValueError, lambda m: m.elbo(X * 0.5)),
+    ("x", TypeError, lambda m: m.elbo(np.full(X.shape, "a"))),
+    ("x", ValueError, lambda m: m.encode(X[0])),
+    ("num_samples", ValueError, lambda m: m.iwae_bound(X, 0)),
+    ("num_samples", ValueError, lambda m: m.sample(0)),
+    ("num_samples", TypeError, lambda m: m.sample(2.5)),
+    ("seed", ValueError, lambda m: m.sample(2, seed=-1)),
+    ("latent_dim", ValueError, lambda m: VAE(latent_dim=0)),
+    ("likelihood", ValueError, lambda m: VAE(likelihood="poisson")),
+    ("posterior", ValueError, lambda m: VAE(posterior="flow")),
+    ("beta", ValueError, lambda m: VAE(beta=-1.0)),
+    ("seed", ValueError, lambda m: VAE(seed=-3)),
+    ("event_shape", ValueError, lambda m: VAE(event_shape=())),
+    ("encoder", TypeError, lambda m: VAE(encoder="mlp")),
+    ("num_samples", ValueError, lambda m: IWAE(num_samples=0)),
+    ("num_samples", ValueError, lambda m: kgen.metrics.nll(m, X, num_samples=0)),
+    ("dataset", ValueError, lambda m: kgen.metrics.nll(m, X * 0.5, num_samples=2)),
+    ("name", ValueError, lambda m: kgen.data.load("imagenet_64", "train")),
+    ("split", ValueError, lambda m: kgen.data.load("binarized_mnist", "training")),
+    ("batch_size", ValueError, lambda m: kgen.data.load("digits", "train", batch_size=0)),
+    ("x", ValueError, lambda m: VAE(event_shape=(8,), likelihood="logistic", latent_dim=2).elbo(
+        np.full((2, 8), 300.0, "float32"))),
+]
+
+
+@pytest.mark.parametrize("argument,error,call", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_bad_input_raises_naming_the_argument(model, argument, error, call):
+    testing.assert_raises_naming(error, argument, call, model)
+
+
+def test_unknown_model_lists_the_registered_ones():
+    with pytest.raises(ValueError, match="Available models: .*vae"):
+        kgen.models.get("gan9000")
+
+
+def test_fit_on_bad_data_fails_before_any_update(model):
+    model.compile(optimizer="adam")
+    before = [w.copy() for w in model.get_weights()]
+    bad = tf.data.Dataset.from_tensor_slices(X * 0.5).batch(2)
+    testing.assert_raises_naming(ValueError, "x", model.fit, bad, epochs=1, verbose=0)
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert int(model.optimizer.iterations) == 0
