@@ -1,1 +1,4 @@
 """Reusable Keras 3 layers that are not models."""
+
+from kgen.layers.made import MADE  # noqa: F401
+from kgen.layers.masked_dense import MaskedDense  # noqa: F401

@@ -1,5 +1,7 @@
 """Inverse autoregressive flow posterior (Kingma et al. 2016, arXiv:1606.04934)."""
 
+import numbers
+
 import keras
 import tensorflow as tf
 import tensorflow_probability as tfp
@@ -114,8 +116,9 @@ class IAFPosterior(keras.layers.Layer):
         self.context_units = (None if context_units is None
                               else checks.positive_int("context_units", context_units))
         self.activation = keras.activations.get(activation)
-        if isinstance(gate_bias, bool) or not isinstance(gate_bias, (int, float)):
-            raise TypeError(f"`gate_bias` must be a real number. Received: gate_bias={gate_bias!r}")
+        if isinstance(gate_bias, bool) or not isinstance(gate_bias, numbers.Real):
+            raise TypeError(
+                f"`gate_bias` must be a real number. Received: gate_bias={gate_bias!r}")
         self.gate_bias = float(gate_bias)
         self.min_scale = checks.non_negative_float("min_scale", min_scale)
         self.head = keras.layers.Dense(2 * self.latent_dim, name="loc_scale")

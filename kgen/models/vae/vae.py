@@ -10,10 +10,13 @@ from kgen import checks
 from kgen.models.base import GenerativeModel
 from kgen.models.registry import register
 from kgen.models.vae import likelihoods
+from kgen.models.vae.iaf import IAFPosterior
 from kgen.models.vae.posteriors import GaussianPosterior, standard_normal_log_prob
 from kgen.networks import mlp_decoder, mlp_encoder
 
 tfd = tfp.distributions
+
+_POSTERIORS = {"gaussian": GaussianPosterior, "iaf": IAFPosterior}
 
 # Rows of decoder output evaluated at once by ``iwae_bound`` (samples x batch).
 _ROWS_PER_CHUNK = 50_000
@@ -57,8 +60,9 @@ class VAE(GenerativeModel):
         likelihood: ``"bernoulli"`` (binary data), ``"gaussian"`` (real
             data), ``"logistic"`` (discretized logistic, pixels 0..255), or
             a likelihood layer.
-        posterior: ``"gaussian"``, a ``GaussianPosterior`` or an
-            ``IAFPosterior`` layer.
+        posterior: ``"gaussian"``, ``"iaf"`` (an ``IAFPosterior`` with its
+            defaults: 2 steps of 320-320 MADEs, Kingma et al. 2016,
+            arXiv:1606.04934), or a posterior layer instance.
         beta: float >= 0, weight of the KL term in the training loss.
         analytic_kl: use the closed-form KL when the posterior has one.
         seed: optional int seeding every random draw.
@@ -102,8 +106,8 @@ class VAE(GenerativeModel):
                            if isinstance(likelihood, str) else likelihood)
         posterior = _deserialize(posterior)
         if isinstance(posterior, str):
-            checks.one_of("posterior", posterior, {"gaussian"})
-            posterior = GaussianPosterior(self.latent_dim, name="posterior")
+            checks.one_of("posterior", posterior, _POSTERIORS)
+            posterior = _POSTERIORS[posterior](self.latent_dim, name="posterior")
         if getattr(posterior, "latent_dim", None) != self.latent_dim:
             raise ValueError(
                 f"`posterior` must have latent_dim={self.latent_dim}. Received: "

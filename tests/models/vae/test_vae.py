@@ -133,7 +133,8 @@ def test_fit_improves_the_elbo_and_reports_named_metrics():
 
 @pytest.mark.parametrize("cls,kwargs", [(VAE, {}), (VAE, {"likelihood": "gaussian"}),
                                         (VAE, {"likelihood": "logistic"}),
-                                        (IWAE, {"num_samples": 3})])
+                                        (IWAE, {"num_samples": 3}),
+                                        (VAE, {"posterior": "iaf"})])
 def test_keras_file_round_trip_in_safe_mode(tmp_path, cls, kwargs):
     model = small_vae(cls=cls, event_shape=(8, 8, 1), **kwargs)
     x = np.round(testing.random_binary((4, 8, 8, 1)))
