@@ -1,0 +1,23 @@
+"""Keras callbacks for generative models.
+
+- ``SampleGrid``: a grid of samples to PNG and TensorBoard every few epochs.
+- ``LatentManifold`` / ``latent_manifold_image``: the decoded grid of a 2-D
+  latent space (Kingma & Welling 2014, fig. 4).
+- ``KLWarmup``: linear warm-up of a VAE's KL weight.
+- ``NaNGuard``: stop on a non-finite loss and keep the last good weights.
+"""
+
+from kgen.callbacks._images import tile as tile_images
+from kgen.callbacks.kl_warmup import KLWarmup
+from kgen.callbacks.latent_manifold import LatentManifold, latent_manifold_image
+from kgen.callbacks.nan_guard import NaNGuard
+from kgen.callbacks.sample_grid import SampleGrid
+
+__all__ = [
+    "KLWarmup",
+    "LatentManifold",
+    "NaNGuard",
+    "SampleGrid",
+    "latent_manifold_image",
+    "tile_images",
+]

@@ -1,0 +1,165 @@
+"""``kgen list | sample | evaluate | export``: the commands around ``kgen train``."""
+
+import json
+import pathlib
+
+from kgen.cli import presets
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+def run_list(args):
+    """Prints the registered models, the presets and the data sets."""
+    import kgen.data
+    import kgen.models
+
+    lines = ["models:"] + [f"  {name}" for name in kgen.models.available()]
+    lines.append("presets:")
+    for name in presets.available():
+        try:
+            description = presets.load_preset(name).get("description", "")
+        except (ValueError, OSError):
+            description = "(unreadable)"
+        lines.append(f"  {name:<28} {description}".rstrip())
+    lines.append("data sets:")
+    lines += [f"  {name}" for name in kgen.data.available()]
+    print("\n".join(lines))
+    return lines
+
+
+def resolve_model_path(path, flag="--model-path"):
+    """``path`` itself if it is a ``.keras`` file, ``path/model.keras`` if a run directory.
+
+    Raises:
+        ValueError: naming ``flag`` if there is no such model file.
+    """
+    path = pathlib.Path(path)
+    if path.is_dir():
+        path = path / "model.keras"
+    if path.suffix != ".keras" or not path.is_file():
+        raise ValueError(f"`{flag}` must be a .keras file or a `kgen train` output directory "
+                         f"holding model.keras. Received: {flag}={path}")
+    return path
+
+
+def load_model(path):
+    """Loads a kgen model saved with ``model.save(path)``."""
+    import keras
+
+    import kgen  # noqa: F401  (registers kgen's serializable classes)
+
+    try:  # optional families register their classes on import
+        import kgen.models.vae.iaf  # noqa: F401
+    except ImportError:
+        pass
+    return keras.models.load_model(path)
+
+
+def _positive(flag, value, minimum=1):
+    if value is None or value < minimum:
+        raise ValueError(f"`{flag}` must be an integer >= {minimum}. Received: {flag}={value}")
+    return value
+
+
+def run_sample(args):
+    """Draws ``--num-samples`` samples and writes them as one grid image."""
+    from kgen.callbacks import _images
+
+    _positive("--num-samples", args.num_samples)
+    _positive("--seed", args.seed, 0)
+    output = pathlib.Path(args.output)
+    if output.suffix.lower() not in IMAGE_SUFFIXES:
+        raise ValueError(f"`--output` must end in one of {list(IMAGE_SUFFIXES)}. "
+                         f"Received: --output={args.output}")
+    model = load_model(resolve_model_path(args.model_path))
+    from kgen.callbacks.sample_grid import _accepts_keyword
+
+    kwargs = {"mean": True} if args.mean and _accepts_keyword(model.sample, "mean") else {}
+    if args.mean and not kwargs:
+        raise ValueError(f"`--mean` needs a model whose sample() takes `mean`. "
+                         f"Received: {type(model).__name__}")
+    images = model.sample(args.num_samples, seed=args.seed, **kwargs)
+    grid = _images.tile(_images.as_image_batch(images, name="model.sample(...)"), padding=1)
+    _images.save_png(str(output), grid)
+    print(f"kgen sample: wrote {args.num_samples} samples to {output}")
+    return str(output)
+
+
+def run_evaluate(args):
+    """Estimates the test NLL with ``kgen.metrics.nll``; prints (and writes) JSON."""
+    from kgen.cli import datasets
+
+    _positive("--num-samples", args.num_samples)
+    _positive("--batch-size", args.batch_size)
+    _positive("--seed", args.seed, 0)
+    model_path = resolve_model_path(args.model_path)
+    data = _run_config_data(model_path)
+    name = args.data or data.get("name")
+    if name is None:
+        raise ValueError("`--data` is needed when --model-path is not a `kgen train` "
+                         "output directory. Received: no --data")
+    import kgen.data
+
+    if name not in kgen.data.available():
+        raise ValueError(f"`--data` must be one of {kgen.data.available()}. Received: --data={name!r}")
+    preprocess = args.preprocess if args.preprocess is not None else (
+        data.get("preprocess") if name == data.get("name") else None)
+    preprocess = None if preprocess in (None, "none") else preprocess
+    if preprocess not in presets.PREPROCESSING:
+        raise ValueError(f"`--preprocess` must be one of {presets.PREPROCESSING[1:]} or none. "
+                         f"Received: --preprocess={preprocess!r}")
+    if args.output is not None and pathlib.Path(args.output).suffix != ".json":
+        raise ValueError(f"`--output` must end in .json. Received: --output={args.output}")
+    from kgen.cli.train import nll_function
+
+    nll = nll_function()
+    spec = {"name": name, "batch_size": args.batch_size, "preprocess": preprocess,
+            "eval_split": args.split}
+    try:
+        ds = datasets.load_split(spec, "eval_split", args.seed)
+    except ValueError as e:
+        raise ValueError(f"`--split`: {e}") from e
+    model = load_model(model_path)
+    result = {"model_path": str(model_path), "data": name, "split": args.split,
+              "preprocess": preprocess,
+              **nll(model, ds, num_samples=args.num_samples, seed=args.seed, verbose=0)}
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.output is not None:
+        pathlib.Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+        pathlib.Path(args.output).write_text(text + "\n")
+    return result
+
+
+def _run_config_data(model_path):
+    """The ``data`` section of the ``config.yaml`` beside a model, or ``{}``."""
+    import yaml
+
+    config_path = model_path.parent / "config.yaml"
+    if not config_path.is_file():
+        return {}
+    config = yaml.safe_load(config_path.read_text()) or {}
+    return config.get("data") or {}
+
+
+def run_export(args):
+    """Exports a trained model as a TF Serving SavedModel with ``kgen.export.saved_model``."""
+    _positive("--version", args.version)
+    if not args.name or "/" in args.name or "\\" in args.name:
+        raise ValueError(f"`--name` must be a directory name. Received: --name={args.name!r}")
+    model_path = resolve_model_path(args.model_path)
+    try:
+        from kgen.export import saved_model
+    except ImportError as e:
+        raise ValueError(f"`kgen export` needs kgen.export.saved_model, which failed to "
+                         f"import: {e}") from e
+    target = pathlib.Path(args.base_dir) / args.name / str(args.version)
+    if target.exists() and not args.overwrite:
+        raise ValueError(f"`--version` {args.version} of {args.name!r} already exists in "
+                         f"{args.base_dir}; pass --overwrite or a new --version. "
+                         f"Received: --version={args.version}")
+    model = load_model(model_path)
+    path = saved_model(model, args.base_dir, args.name, version=args.version,
+                       overwrite=args.overwrite)
+    print(f"kgen export: wrote {path}")
+    return str(path)

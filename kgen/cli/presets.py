@@ -1,0 +1,350 @@
+"""Training presets: the YAML files of ``kgen/configs/``, their schema and overrides.
+
+A preset is a flat, readable YAML file with five sections; keys left out
+take the defaults of ``DEFAULTS``::
+
+    model: vae                   # a name of kgen.models.available()
+    description: "..."           # one line for `kgen list`
+    seed: 0                      # seeds Keras, the data order and the model
+    data:
+      name: binarized_mnist      # a name of kgen.data.available()
+      train_split: train
+      validation_split: validation   # or null: fit validation, best checkpoint
+      eval_split: test           # or null: final metrics and the test NLL
+      batch_size: 100
+      preprocess: null           # or dynamic_binarize
+    model_args:                  # keyword arguments of the model class
+      latent_dim: 50
+      encoder: {type: mlp, hidden_units: [200, 200], activation: tanh}
+      decoder: {type: mlp, hidden_units: [200, 200], activation: tanh}
+      likelihood: bernoulli
+      posterior: {type: gaussian}    # or {type: iaf, num_flows: 2, hidden_units: [...]}
+    train:
+      epochs: 100
+      optimizer: adam            # any keras.optimizers name
+      learning_rate: 1.0e-3      # write 1.0e-3: YAML 1.1 reads 1e-3 as a string
+      optimizer_args: {}         # more optimizer keyword arguments
+      kl_warmup_epochs: 0        # kgen.callbacks.KLWarmup; 0 = none
+      jit_compile: false
+      sample_every: 1            # epochs between sample grids
+    evaluate:
+      num_samples: 5000          # importance samples of the test NLL, or null
+      batch_size: 100            # or null: data.batch_size
+
+``resolve`` fills the defaults, applies ``--set key=value`` overrides and the
+``--epochs`` / ``--batch-size`` / ``--seed`` flags (in that order, so flags win),
+and checks every value, raising ``ValueError`` that names the key or flag.
+``build_model`` turns a resolved preset into a model.
+"""
+
+import copy
+import inspect
+import pathlib
+
+import yaml
+
+from kgen import checks
+
+CONFIG_DIR = pathlib.Path(__file__).resolve().parent.parent / "configs"
+
+DEFAULTS = {
+    "model": None,
+    "description": "",
+    "seed": 0,
+    "data": {"name": None, "train_split": "train", "validation_split": None,
+             "eval_split": None, "batch_size": 100, "preprocess": None},
+    "model_args": {},
+    "train": {"epochs": 100, "optimizer": "adam", "learning_rate": 1e-3, "optimizer_args": {},
+              "kl_warmup_epochs": 0, "jit_compile": False, "sample_every": 1},
+    "evaluate": {"num_samples": None, "batch_size": None},
+}
+PREPROCESSING = (None, "dynamic_binarize")
+NETWORK_KEYS = {"mlp": {"type", "hidden_units", "activation"},
+                "conv": {"type", "filters", "hidden_units", "activation"}}
+# Sections whose keys are free-form keyword arguments (checked when used).
+_FREE_FORM = ("train.optimizer_args", "model_args.posterior")
+
+
+def available():
+    """Sorted names of the presets in ``kgen/configs/``."""
+    return sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
+
+
+def load_preset(name):
+    """Reads preset ``name`` (``kgen/configs/<name>.yaml``) as a dict, unresolved.
+
+    Raises:
+        ValueError: if there is no such preset; the message lists them.
+    """
+    path = CONFIG_DIR / f"{name}.yaml"
+    if not isinstance(name, str) or "/" in name or not path.is_file():
+        raise ValueError(f"Unknown preset. `--preset` must be one of {available()}. "
+                         f"Received: --preset={name!r}")
+    with open(path) as f:
+        preset = yaml.safe_load(f)
+    if not isinstance(preset, dict):
+        raise ValueError(f"Preset {name!r} must be a YAML mapping. Received: {preset!r}")
+    return preset
+
+
+def resolve(preset, model=None, overrides=(), epochs=None, batch_size=None, seed=None):
+    """Returns the checked, complete config of a preset.
+
+    Args:
+        preset: a preset name or a dict (as ``load_preset`` returns).
+        model: the model name given on the command line, which must match
+            the preset's ``model``; ``None`` skips the comparison.
+        overrides: ``["key.path=value", ...]`` of ``--set``; values are read
+            as YAML (``[200, 200]``, ``true``, ``1.0e-3``, ``null``).
+        epochs, batch_size, seed: the ``--epochs``, ``--batch-size`` and
+            ``--seed`` flags, or ``None``.
+
+    Raises:
+        ValueError: naming the flag or key of the first invalid value.
+    """
+    if epochs is not None:
+        _flag_int("--epochs", epochs, 1)
+    if batch_size is not None:
+        _flag_int("--batch-size", batch_size, 1)
+    if seed is not None:
+        _flag_int("--seed", seed, 0)
+    if model is not None:
+        import kgen.models
+
+        if model not in kgen.models.available():
+            raise ValueError(f"Unknown model. MODEL must be one of {kgen.models.available()}. "
+                             f"Received: MODEL={model!r}")
+    raw = load_preset(preset) if isinstance(preset, str) else copy.deepcopy(preset)
+    unknown = sorted(set(raw) - set(DEFAULTS))
+    if unknown:
+        raise ValueError(f"Unknown preset keys {unknown}. Known keys: {sorted(DEFAULTS)}")
+    config = _merge(DEFAULTS, raw)
+    for item in overrides or ():
+        _apply_override(config, item)
+    if epochs is not None:
+        config["train"]["epochs"] = epochs
+    if batch_size is not None:
+        config["data"]["batch_size"] = batch_size
+    if seed is not None:
+        config["seed"] = seed
+    _check(config)
+    if model is not None and model != config["model"]:
+        raise ValueError(f"MODEL must match the preset's `model: {config['model']}`. "
+                         f"Received: MODEL={model!r}")
+    return config
+
+
+def _flag_int(flag, value, minimum):
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"`{flag}` must be an integer >= {minimum}. Received: {flag}={value!r}")
+    return value
+
+
+def _merge(defaults, raw):
+    config = copy.deepcopy(defaults)
+    for key, value in raw.items():
+        if key == "model_args":
+            config[key] = copy.deepcopy(value) if value is not None else {}
+        elif isinstance(config.get(key), dict):
+            if not isinstance(value, dict):
+                raise ValueError(f"`{key}` must be a mapping. Received: {key}={value!r}")
+            extra = sorted(set(value) - set(config[key]))
+            if extra:
+                raise ValueError(f"Unknown keys {extra} in `{key}`. "
+                                 f"Known keys: {sorted(config[key])}")
+            config[key].update(copy.deepcopy(value))
+        else:
+            config[key] = value
+    return config
+
+
+def _apply_override(config, item):
+    """Applies one ``--set key.path=value`` to ``config`` in place."""
+    if not isinstance(item, str) or "=" not in item or not item.split("=", 1)[0].strip():
+        raise ValueError(f"`--set` must be key=value, e.g. train.epochs=1. Received: --set {item!r}")
+    key, text = (s.strip() for s in item.split("=", 1))
+    try:
+        value = yaml.safe_load(text) if text else None
+    except yaml.YAMLError as e:
+        raise ValueError(f"`--set {key}` has a value that is not YAML. Received: {text!r}") from e
+    parts = key.split(".")
+    node = config
+    for i, part in enumerate(parts[:-1]):
+        child = node.get(part) if isinstance(node, dict) else None
+        if child is None and ".".join(parts[:i + 1]) in _FREE_FORM + ("model_args.encoder",
+                                                                      "model_args.decoder"):
+            child = node[part] = {}
+        if not isinstance(child, dict):
+            raise ValueError(f"`--set` key {key!r} does not name a preset setting: "
+                             f"{'.'.join(parts[:i + 1])!r} is not a section. Received: --set {item!r}")
+        node = child
+    section, last = ".".join(parts[:-1]), parts[-1]
+    free = section in _FREE_FORM or section == "model_args" or section.startswith("model_args.")
+    if last not in node and not free:
+        raise ValueError(f"`--set` key {key!r} does not name a preset setting. Known keys of "
+                         f"`{section or 'the preset'}`: {sorted(node)}. Received: --set {item!r}")
+    if section == "model_args" and last not in node and config.get("model"):
+        _check_model_arg(config["model"], last, item)
+    node[last] = value
+
+
+def _check_model_arg(model, name, item):
+    import kgen.models
+
+    cls = kgen.models.get(model)
+    names = set()
+    for klass in cls.__mro__:
+        if "__init__" in vars(klass):
+            names |= set(inspect.signature(klass.__init__).parameters)
+    if name not in names - {"self", "args", "kwargs"}:
+        raise ValueError(f"`--set model_args.{name}`: {cls.__name__} has no argument {name!r}. "
+                         f"Received: --set {item!r}")
+
+
+def _check(config):
+    """Checks the values of a merged config; errors name the preset key."""
+    import kgen.data
+    import kgen.models
+
+    checks.one_of("model", config["model"], set(kgen.models.available()))
+    _int(config, "seed", minimum=0)
+    data, train, evaluate = config["data"], config["train"], config["evaluate"]
+    checks.one_of("data.name", data["name"], set(kgen.data.available()))
+    for key in ("train_split", "validation_split", "eval_split"):
+        if data[key] is not None and not isinstance(data[key], str):
+            raise ValueError(f"`data.{key}` must be a split name or null. "
+                             f"Received: data.{key}={data[key]!r}")
+    if data["train_split"] is None:
+        raise ValueError("`data.train_split` must be a split name. Received: data.train_split=None")
+    _int(data, "batch_size", "data.")
+    if data["preprocess"] not in PREPROCESSING:
+        raise ValueError(f"`data.preprocess` must be null or one of {list(PREPROCESSING[1:])}. "
+                         f"Received: data.preprocess={data['preprocess']!r}")
+    _int(train, "epochs", "train.")
+    _int(train, "kl_warmup_epochs", "train.", minimum=0)
+    _int(train, "sample_every", "train.")
+    train["learning_rate"] = _positive_float(train["learning_rate"], "train.learning_rate")
+    if not isinstance(train["optimizer"], str):
+        raise ValueError(f"`train.optimizer` must be an optimizer name. "
+                         f"Received: train.optimizer={train['optimizer']!r}")
+    if not isinstance(train["optimizer_args"], dict):
+        raise ValueError(f"`train.optimizer_args` must be a mapping. "
+                         f"Received: train.optimizer_args={train['optimizer_args']!r}")
+    if not isinstance(train["jit_compile"], bool):
+        raise ValueError(f"`train.jit_compile` must be true or false. "
+                         f"Received: train.jit_compile={train['jit_compile']!r}")
+    for key in ("num_samples", "batch_size"):
+        if evaluate[key] is not None:
+            _int(evaluate, key, "evaluate.")
+    if not isinstance(config["model_args"], dict):
+        raise ValueError(f"`model_args` must be a mapping. Received: {config['model_args']!r}")
+    if "seed" in config["model_args"]:
+        raise ValueError("`model_args.seed` is set by the top-level `seed`. "
+                         "Received: model_args.seed")
+    return config
+
+
+def _int(section, key, prefix="", minimum=1):
+    value = section[key]
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"`{prefix}{key}` must be an integer >= {minimum}. "
+                         f"Received: {prefix}{key}={value!r}")
+    return value
+
+
+def _positive_float(value, name):
+    try:
+        number = float(value)  # accepts YAML 1.1's string "1e-3"
+    except (TypeError, ValueError):
+        number = None
+    if isinstance(value, bool) or number is None or not number > 0 or number == float("inf"):
+        raise ValueError(f"`{name}` must be a number > 0. Received: {name}={value!r}")
+    return number
+
+
+def build_model(config, event_shape=None):
+    """Builds the model of a resolved preset (not compiled).
+
+    ``model_args`` are passed to ``kgen.models.get(config["model"])``, with
+    ``encoder`` / ``decoder`` specs built by ``kgen.networks`` (``type: mlp``:
+    ``mlp_encoder`` / ``mlp_decoder``; ``type: conv``: ``conv_encoder`` /
+    ``conv_decoder``), ``posterior: {type: iaf, ...}`` built as
+    ``kgen.models.vae.IAFPosterior(latent_dim, ...)``, and the model seeded
+    with the preset's ``seed``.
+
+    Args:
+        config: a config from ``resolve``.
+        event_shape: the shape of one example; ``None`` reads it from the
+            preset's data set.
+
+    Raises:
+        ValueError / TypeError: on invalid model arguments, naming them.
+    """
+    import kgen.models
+    from kgen import networks
+
+    cls = kgen.models.get(config["model"])
+    args = copy.deepcopy(config["model_args"])
+    if event_shape is None:
+        import kgen.data
+
+        data = config["data"]
+        event_shape = kgen.data.load(data["name"], data["train_split"]).element_spec.shape
+    event_shape = tuple(int(d) for d in args.pop("event_shape", event_shape))
+    latent_dim = args.get("latent_dim")
+    for role in ("encoder", "decoder"):
+        spec = args.get(role)
+        if isinstance(spec, dict):
+            args[role] = _network(networks, role, spec, event_shape, latent_dim)
+    if isinstance(args.get("posterior"), dict):
+        args["posterior"] = _posterior(args["posterior"], latent_dim)
+    try:
+        return cls(event_shape=event_shape, seed=config["seed"], **args)
+    except TypeError as e:
+        raise ValueError(f"`model_args` are not valid for {cls.__name__}: {e}") from e
+
+
+def _network(networks, role, spec, event_shape, latent_dim):
+    spec = dict(spec)
+    kind = spec.pop("type", "mlp")
+    checks.one_of(f"model_args.{role}.type", kind, NETWORK_KEYS)
+    extra = sorted(set(spec) - NETWORK_KEYS[kind])
+    if extra or (kind == "conv" and role == "decoder" and "hidden_units" in spec):
+        raise ValueError(f"Unknown keys {extra or ['hidden_units']} in `model_args.{role}` of "
+                         f"type {kind}. Known keys: {sorted(NETWORK_KEYS[kind] - {'type'})}")
+    if role == "encoder":
+        build = networks.mlp_encoder if kind == "mlp" else networks.conv_encoder
+        return build(event_shape, **spec)
+    if latent_dim is None:
+        raise ValueError("`model_args.latent_dim` is needed to build the decoder. "
+                         "Received: no latent_dim")
+    build = networks.mlp_decoder if kind == "mlp" else networks.conv_decoder
+    return build(latent_dim, event_shape, **spec)
+
+
+def _posterior(spec, latent_dim):
+    spec = dict(spec)
+    kind = spec.pop("type", "gaussian")
+    checks.one_of("model_args.posterior.type", kind, {"gaussian", "iaf"})
+    if kind == "gaussian":
+        if spec:
+            raise ValueError(f"`model_args.posterior` of type gaussian takes no other keys. "
+                             f"Received: {sorted(spec)}")
+        return "gaussian"
+    try:
+        from kgen.models.vae.iaf import IAFPosterior
+    except ImportError as e:
+        raise ValueError("`model_args.posterior: {type: iaf}` needs "
+                         f"kgen.models.vae.iaf.IAFPosterior, which failed to import: {e}") from e
+    for key in ("hidden_units",):
+        if isinstance(spec.get(key), list):
+            spec[key] = tuple(spec[key])
+    try:
+        return IAFPosterior(latent_dim, name="posterior", **spec)
+    except TypeError as e:
+        raise ValueError(f"`model_args.posterior` has an invalid key: {e}") from e
+
+
+def to_yaml(config):
+    """The config as YAML text, in the preset's key order."""
+    return yaml.safe_dump(config, sort_keys=False, default_flow_style=None)

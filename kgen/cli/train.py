@@ -1,0 +1,147 @@
+"""``kgen train MODEL --preset NAME``: fit a preset, resumably, and write its run directory.
+
+Order of work, so that a bad argument writes nothing: resolve and check the
+preset and flags, check the output directory, load the data, build and
+compile the model; only then create the output directory and train.
+"""
+
+import time
+
+import keras
+
+from kgen import callbacks as kcallbacks
+from kgen.cli import datasets, presets
+from kgen.cli.rundir import RunDir, summarize
+
+
+def run(args):
+    """Runs ``kgen train`` for parsed ``args``; returns the metrics dict."""
+    config = presets.resolve(args.preset, model=args.model, overrides=args.set,
+                             epochs=args.epochs, batch_size=args.batch_size, seed=args.seed)
+    run_dir = RunDir(args.output_dir or f"runs/{args.preset}")
+    mode = run_dir.check(config, overwrite=args.overwrite)
+    num_nll_samples = config["evaluate"]["num_samples"]
+    if args.no_eval or config["data"]["eval_split"] is None:
+        num_nll_samples = None
+    nll = nll_function() if num_nll_samples else None
+    seed, data = config["seed"], config["data"]
+
+    keras.utils.set_random_seed(seed)
+    train_ds = datasets.load_split(data, "train_split", seed, training=True)
+    val_ds = datasets.load_split(data, "validation_split", seed)
+    eval_ds = datasets.load_split(data, "eval_split", seed,
+                                  batch_size=config["evaluate"]["batch_size"])
+    model = presets.build_model(config, datasets.event_shape(train_ds))
+    model.compile(optimizer=make_optimizer(config["train"]),
+                  jit_compile=config["train"]["jit_compile"])
+
+    # Everything is checked: from here on, files are written.
+    if mode == "fresh" and run_dir.path.exists():
+        run_dir.clear()
+    run_dir.path.mkdir(parents=True, exist_ok=True)
+    run_dir.config.write_text(presets.to_yaml(config))  # on resume, only epochs may differ
+    guard = kcallbacks.NaNGuard()
+    fit_callbacks = make_callbacks(model, config, run_dir, guard, val_ds is not None)
+    _say(args, f"kgen train: {config['model']} / preset {args.preset} -> {run_dir.path}"
+               + (" (resuming)" if mode == "resume" else ""))
+    start = time.time()
+    history = model.fit(train_ds, validation_data=val_ds, epochs=config["train"]["epochs"],
+                        callbacks=fit_callbacks, verbose=args.verbose, shuffle=False)
+    wall_time = time.time() - start
+    initial_epoch = history.epoch[0] if history.epoch else config["train"]["epochs"]
+
+    model.save(run_dir.model)
+    metrics = summarize(history, wall_time, config, args.preset, initial_epoch)
+    metrics["stopped_on_nan"] = guard.stopped_at
+    if eval_ds is not None:
+        metrics["eval_split"] = data["eval_split"]
+        metrics["eval"] = model.evaluate(eval_ds, return_dict=True, verbose=0)
+    if nll is not None:
+        metrics["nll"] = nll(model, eval_ds, num_samples=num_nll_samples, seed=seed,
+                             verbose=1 if args.verbose == 1 else 0)
+    metrics["config"] = config
+    run_dir.write_json(metrics)
+    _say(args, _summary_line(metrics, run_dir))
+    return metrics
+
+
+def make_optimizer(train):
+    """A Keras optimizer from a preset's ``train`` section.
+
+    Raises:
+        ValueError: naming ``train.optimizer`` or ``train.optimizer_args``.
+    """
+    try:
+        prototype = keras.optimizers.get(train["optimizer"])
+    except ValueError as e:
+        raise ValueError(f"`train.optimizer` must be a Keras optimizer name such as 'adam'. "
+                         f"Received: train.optimizer={train['optimizer']!r}") from e
+    try:
+        return type(prototype)(learning_rate=train["learning_rate"], **train["optimizer_args"])
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"`train.optimizer_args` are not valid for {type(prototype).__name__}: "
+                         f"{e}. Received: train.optimizer_args={train['optimizer_args']!r}") from e
+
+
+def make_callbacks(model, config, run_dir, guard, has_validation):
+    """The callbacks of ``kgen train``, in an order that matters.
+
+    ``NaNGuard`` comes first so that it restores good weights before
+    ``BackupAndRestore`` saves an epoch; ``KLWarmup`` comes before the
+    loggers so they record ``kl_weight``.
+    """
+    train = config["train"]
+    tensorboard = str(run_dir.tensorboard)
+    result = [guard, keras.callbacks.BackupAndRestore(str(run_dir.backup))]
+    if hasattr(model, "kl_weight"):
+        result.append(kcallbacks.KLWarmup(train["kl_warmup_epochs"]))
+    shape = tuple(model.event_shape)
+    if len(shape) == 3 and shape[-1] in (1, 3) and hasattr(model, "sample"):
+        result.append(kcallbacks.SampleGrid(num_samples=64, every=train["sample_every"],
+                                            log_dir=tensorboard, png_dir=str(run_dir.samples),
+                                            seed=config["seed"], padding=1))
+        if getattr(model, "latent_dim", None) == 2 and hasattr(model, "decode"):
+            result.append(kcallbacks.LatentManifold(grid_size=20, log_dir=tensorboard,
+                                                    png_dir=str(run_dir.samples), padding=1))
+    monitor, mode = checkpoint_monitor(model, has_validation)
+    result.append(keras.callbacks.ModelCheckpoint(
+        str(run_dir.checkpoints / "best.weights.h5"), monitor=monitor, mode=mode,
+        save_best_only=True, save_weights_only=True,
+        initial_value_threshold=run_dir.best_logged(monitor, mode)))
+    result.append(keras.callbacks.CSVLogger(str(run_dir.history), append=True))
+    result.append(keras.callbacks.TensorBoard(tensorboard, write_graph=False))
+    return result
+
+
+def checkpoint_monitor(model, has_validation):
+    """``(monitor, mode)`` of the best checkpoint: the ELBO if the model reports it
+    (the loss includes the KL warm-up weight, so it is not comparable across
+    epochs of a warm-up), else the loss; on validation data when there is some."""
+    prefix = "val_" if has_validation else ""
+    if "elbo" in getattr(model, "metric_names", ()):
+        return prefix + "elbo", "max"
+    return prefix + "loss", "min"
+
+
+def nll_function():
+    """``kgen.metrics.nll``, or a ``ValueError`` that says how to train without it."""
+    try:
+        from kgen.metrics import nll
+    except ImportError as e:
+        raise ValueError("The test NLL needs kgen.metrics.nll, which failed to import "
+                         f"({e}). Pass --no-eval or set evaluate.num_samples=null.") from e
+    return nll
+
+
+def _say(args, text):
+    if args.verbose:
+        print(text, flush=True)
+
+
+def _summary_line(metrics, run_dir):
+    parts = [f"{metrics['epochs_run']} epochs in {metrics['wall_time_seconds']:.1f} s"]
+    if "loss" in metrics["train"]:
+        parts.append(f"train loss {metrics['train']['loss']:.3f}")
+    if "nll" in metrics:
+        parts.append(f"{metrics['eval_split']} NLL {metrics['nll']['nll']:.3f} nats")
+    return f"kgen train: {'; '.join(parts)}. Wrote {run_dir.path}"

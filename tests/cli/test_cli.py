@@ -1,0 +1,181 @@
+"""Tests of the `kgen` command line on the tiny `vae_digits` preset (no downloads)."""
+
+import json
+import math
+import runpy
+import sys
+
+import keras
+import pytest
+from PIL import Image
+
+from kgen.cli import main, train
+
+
+def run(*argv):
+    return main([str(a) for a in argv])
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """One finished 2-epoch run of `kgen train vae --preset vae_digits`."""
+    out = tmp_path_factory.mktemp("cli") / "run"
+    run("train", "vae", "--preset", "vae_digits", "--output-dir", out, "--epochs", 2,
+        "--verbose", 0)
+    return out
+
+
+def test_list_shows_models_presets_and_data_sets(capsys):
+    run("list")
+    out = capsys.readouterr().out
+    for name in ("vae", "iwae", "vae_digits", "vae_binarized_mnist", "iwae_binarized_mnist",
+                 "vae_iaf_binarized_mnist", "digits", "binarized_mnist"):
+        assert name in out
+
+
+def test_train_writes_the_run_directory(trained):
+    for name in ("model.keras", "metrics.json", "config.yaml", "history.csv",
+                 "checkpoints/best.weights.h5"):
+        assert (trained / name).is_file(), name
+    assert not (trained / "backup").exists()  # removed when fit ends
+    assert list((trained / "tensorboard").rglob("events.out.tfevents.*"))
+    pngs = sorted(p.name for p in (trained / "samples").iterdir())
+    assert pngs == ["latent_manifold.png", "samples_epoch_0001.png", "samples_epoch_0002.png"]
+    metrics = json.loads((trained / "metrics.json").read_text())
+    assert metrics["epochs_run"] == 2 and metrics["initial_epoch"] == 0
+    assert math.isfinite(metrics["train"]["loss"]) and math.isfinite(metrics["eval"]["loss"])
+    assert math.isfinite(metrics["nll"]["nll"]) and metrics["nll"]["num_samples"] == 100
+    # The IWAE bound (k = 100) is at least as tight as the ELBO, up to noise.
+    assert metrics["nll"]["nll"] <= -metrics["eval"]["elbo"] + 0.5
+    assert metrics["wall_time_seconds"] > 0 and metrics["stopped_on_nan"] is None
+    assert metrics["config"]["model_args"]["latent_dim"] == 2
+    assert metrics["config"]["train"]["epochs"] == 2
+    model = keras.models.load_model(trained / "model.keras")
+    assert model.latent_dim == 2
+
+
+def test_train_refuses_to_overwrite_a_finished_run(trained):
+    before = (trained / "metrics.json").read_text()
+    with pytest.raises(ValueError, match="--output-dir"):
+        run("train", "vae", "--preset", "vae_digits", "--output-dir", trained, "--verbose", 0)
+    assert (trained / "metrics.json").read_text() == before
+
+
+def test_sample_writes_a_png_grid(trained, tmp_path):
+    out = tmp_path / "grid.png"
+    run("sample", "--model-path", trained, "--num-samples", 16, "--output", out, "--seed", 1)
+    with Image.open(out) as image:
+        assert image.size == (4 * 10, 4 * 10)  # 4x4 grid of 8x8 digits with 1-pixel borders
+
+
+def test_evaluate_writes_nll_json(trained, tmp_path, capsys):
+    out = tmp_path / "nll.json"
+    run("evaluate", "--model-path", trained / "model.keras", "--data", "digits", "--split",
+        "test", "--num-samples", 10, "--preprocess", "dynamic_binarize", "--output", out)
+    result = json.loads(out.read_text())
+    assert json.loads(capsys.readouterr().out) == result
+    assert result["num_examples"] == 297 and math.isfinite(result["nll"])
+
+
+def test_export_writes_a_savedmodel(trained, tmp_path):
+    run("export", "--model-path", trained, "--base-dir", tmp_path / "served", "--name", "vae",
+        "--version", 3)
+    assert (tmp_path / "served" / "vae" / "3" / "saved_model.pb").is_file()
+
+
+class Interrupt(keras.callbacks.Callback):
+    """Stands for a kill: raises when epoch `at` begins."""
+
+    def __init__(self, at):
+        super().__init__()
+        self.at = at
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.at:
+            raise KeyboardInterrupt(f"simulated kill at epoch {epoch}")
+
+
+def test_rerunning_a_killed_train_resumes_after_the_last_finished_epoch(tmp_path, monkeypatch):
+    out = tmp_path / "run"
+    argv = ("train", "vae", "--preset", "vae_digits", "--output-dir", out, "--epochs", 2,
+            "--set", "train.kl_warmup_epochs=2", "--no-eval", "--verbose", 0)
+    make_callbacks = train.make_callbacks
+    monkeypatch.setattr(train, "make_callbacks",
+                        lambda *a, **k: make_callbacks(*a, **k) + [Interrupt(at=1)])
+    with pytest.raises(KeyboardInterrupt):
+        run(*argv)
+    assert (out / "backup" / "training_metadata.json").is_file()
+    assert not (out / "metrics.json").exists()
+    monkeypatch.undo()
+
+    run(*argv)
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["initial_epoch"] == 1 and metrics["epochs_run"] == 1
+    assert metrics["history"]["epoch"] == [1]
+    assert metrics["train"]["kl_weight"] == 0.5  # the warm-up schedule continued
+    assert len((out / "history.csv").read_text().strip().splitlines()) == 1 + 2
+    assert not (out / "backup").exists()
+
+
+BAD_TRAIN_FLAGS = [
+    (["vae", "--preset", "no_such_preset"], "--preset"),
+    (["no_such_model", "--preset", "vae_digits"], "MODEL"),
+    (["iwae", "--preset", "vae_digits"], "MODEL"),
+    (["vae", "--preset", "vae_digits", "--epochs", "0"], "--epochs"),
+    (["vae", "--preset", "vae_digits", "--batch-size", "-1"], "--batch-size"),
+    (["vae", "--preset", "vae_digits", "--seed", "-3"], "--seed"),
+    (["vae", "--preset", "vae_digits", "--set", "train.no_such_key=1"], "--set"),
+    (["vae", "--preset", "vae_digits", "--set", "train.epochs"], "--set"),
+    (["vae", "--preset", "vae_digits", "--set", "no_section.key=1"], "--set"),
+    (["vae", "--preset", "vae_digits", "--set", "model_args.no_such_arg=1"], "--set"),
+    (["vae", "--preset", "vae_digits", "--set", "train.epochs=0"], "train.epochs"),
+    (["vae", "--preset", "vae_digits", "--set", "train.learning_rate=fast"],
+     "train.learning_rate"),
+    (["vae", "--preset", "vae_digits", "--set", "train.optimizer=no_such_optimizer"],
+     "train.optimizer"),
+    (["vae", "--preset", "vae_digits", "--set", "data.validation_split=validation"],
+     "data.validation_split"),
+    (["vae", "--preset", "vae_digits", "--set", "model_args.encoder.units=3"],
+     "model_args.encoder"),
+]
+
+
+@pytest.mark.parametrize("argv, flag", BAD_TRAIN_FLAGS, ids=[f for _, f in BAD_TRAIN_FLAGS])
+def test_bad_train_flags_raise_before_writing(argv, flag, tmp_path):
+    out = tmp_path / "run"
+    with pytest.raises(ValueError, match=flag.replace(".", r"\.")):
+        run("train", *argv, "--output-dir", out, "--verbose", 0)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("argv, flag", [
+    (["sample", "--num-samples", "0"], "--num-samples"),
+    (["sample", "--num-samples", "4", "--output-name", "x.txt"], "--output"),
+    (["sample", "--model-path-missing"], "--model-path"),
+    (["evaluate", "--num-samples", "0"], "--num-samples"),
+    (["evaluate", "--split", "validation"], "--split"),
+    (["export", "--version", "0"], "--version"),
+])
+def test_bad_flags_of_other_commands_raise_before_writing(argv, flag, trained, tmp_path):
+    command, rest = argv[0], argv[1:]
+    model_path = tmp_path / "missing" if "--model-path-missing" in rest else trained
+    rest = [a for a in rest if a != "--model-path-missing"]
+    output = tmp_path / ("x.txt" if "--output-name" in rest else "out.png")
+    rest = [a for a in rest if a not in ("--output-name", "x.txt")]
+    extra = {"sample": ["--output", output],
+             "evaluate": ["--output", tmp_path / "out.json"],
+             "export": ["--base-dir", tmp_path / "served", "--name", "vae"]}[command]
+    with pytest.raises(ValueError, match=flag):
+        run(command, "--model-path", model_path, *rest, *extra)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_console_entry_prints_the_error_and_exits_2(monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(sys, "argv", ["kgen", "train", "vae", "--preset", "no_such_preset",
+                                      "--output-dir", str(tmp_path / "run")])
+    with pytest.raises(SystemExit) as exit_info:
+        runpy.run_module("kgen.cli", run_name="__main__")
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("kgen: error:") and "--preset" in err and "vae_digits" in err
+    assert not (tmp_path / "run").exists()
