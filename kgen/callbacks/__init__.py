@@ -5,6 +5,7 @@
   latent space (Kingma & Welling 2014, fig. 4).
 - ``KLWarmup``: linear warm-up of a VAE's KL weight.
 - ``NaNGuard``: stop on a non-finite loss and keep the last good weights.
+- ``TimeLimit``: stop after a wall-time budget.
 """
 
 from kgen.callbacks._images import tile as tile_images
@@ -12,12 +13,14 @@ from kgen.callbacks.kl_warmup import KLWarmup
 from kgen.callbacks.latent_manifold import LatentManifold, latent_manifold_image
 from kgen.callbacks.nan_guard import NaNGuard
 from kgen.callbacks.sample_grid import SampleGrid
+from kgen.callbacks.time_limit import TimeLimit
 
 __all__ = [
     "KLWarmup",
     "LatentManifold",
     "NaNGuard",
     "SampleGrid",
+    "TimeLimit",
     "latent_manifold_image",
     "tile_images",
 ]

@@ -55,14 +55,15 @@ DEFAULTS = {
              "eval_split": None, "batch_size": 100, "preprocess": None},
     "model_args": {},
     "train": {"epochs": 100, "optimizer": "adam", "learning_rate": 1e-3, "optimizer_args": {},
-              "kl_warmup_epochs": 0, "jit_compile": False, "sample_every": 1},
+              "kl_warmup_epochs": 0, "jit_compile": False, "sample_every": 1,
+              "max_minutes": None, "reduce_lr_on_plateau": None, "restore_best": False},
     "evaluate": {"num_samples": None, "batch_size": None},
 }
 PREPROCESSING = (None, "dynamic_binarize")
 NETWORK_KEYS = {"mlp": {"type", "hidden_units", "activation"},
                 "conv": {"type", "filters", "hidden_units", "activation"}}
 # Sections whose keys are free-form keyword arguments (checked when used).
-_FREE_FORM = ("train.optimizer_args", "model_args.posterior")
+_FREE_FORM = ("train.optimizer_args", "train.reduce_lr_on_plateau", "model_args.posterior")
 
 
 def available():
@@ -233,6 +234,17 @@ def _check(config):
     if not isinstance(train["jit_compile"], bool):
         raise ValueError(f"`train.jit_compile` must be true or false. "
                          f"Received: train.jit_compile={train['jit_compile']!r}")
+    if train["max_minutes"] is not None:
+        train["max_minutes"] = _positive_float(train["max_minutes"], "train.max_minutes")
+    plateau = train["reduce_lr_on_plateau"]
+    if plateau is not None and (not isinstance(plateau, dict)
+                                or not set(plateau) <= {"factor", "patience", "min_lr"}):
+        raise ValueError("`train.reduce_lr_on_plateau` must be null or a mapping with keys "
+                         "factor, patience, min_lr. "
+                         f"Received: train.reduce_lr_on_plateau={plateau!r}")
+    if not isinstance(train["restore_best"], bool):
+        raise ValueError(f"`train.restore_best` must be true or false. "
+                         f"Received: train.restore_best={train['restore_best']!r}")
     for key in ("num_samples", "batch_size"):
         if evaluate[key] is not None:
             _int(evaluate, key, "evaluate.")

@@ -49,6 +49,9 @@ def run(args):
                         callbacks=fit_callbacks, verbose=args.verbose, shuffle=False)
     wall_time = time.time() - start
     initial_epoch = history.epoch[0] if history.epoch else config["train"]["epochs"]
+    best = run_dir.checkpoints / "best.weights.h5"
+    if config["train"]["restore_best"] and best.exists():
+        model.load_weights(str(best))
 
     model.save(run_dir.model)
     metrics = summarize(history, wall_time, config, args.preset, initial_epoch)
@@ -104,6 +107,11 @@ def make_callbacks(model, config, run_dir, guard, has_validation):
             result.append(kcallbacks.LatentManifold(grid_size=20, log_dir=tensorboard,
                                                     png_dir=str(run_dir.samples), padding=1))
     monitor, mode = checkpoint_monitor(model, has_validation)
+    if train["reduce_lr_on_plateau"] is not None:
+        result.append(keras.callbacks.ReduceLROnPlateau(
+            monitor=monitor, mode=mode, **train["reduce_lr_on_plateau"]))
+    if train["max_minutes"] is not None:
+        result.append(kcallbacks.TimeLimit(train["max_minutes"]))
     result.append(keras.callbacks.ModelCheckpoint(
         str(run_dir.checkpoints / "best.weights.h5"), monitor=monitor, mode=mode,
         save_best_only=True, save_weights_only=True,

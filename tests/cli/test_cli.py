@@ -179,3 +179,18 @@ def test_console_entry_prints_the_error_and_exits_2(monkeypatch, capsys, tmp_pat
     err = capsys.readouterr().err
     assert err.startswith("kgen: error:") and "--preset" in err and "vae_digits" in err
     assert not (tmp_path / "run").exists()
+
+
+def test_time_budget_plateau_and_best_weights_options(tmp_path):
+    out = tmp_path / "budget"
+    run("train", "vae", "--preset", "vae_digits", "--output-dir", out, "--epochs", 50,
+        "--verbose", 0, "--no-eval", "--set", "train.max_minutes=0.0001",
+        "--set", "train.restore_best=true",
+        "--set", "train.reduce_lr_on_plateau={factor: 0.5, patience: 1}")
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["epochs_run"] == 1  # stopped by the wall-time budget after one epoch
+    model = keras.models.load_model(out / "model.keras")
+    best = keras.models.clone_model(model)
+    best.load_weights(out / "checkpoints" / "best.weights.h5")
+    for a, b in zip(model.get_weights(), best.get_weights()):
+        assert (a == b).all()
