@@ -2,11 +2,21 @@
 
 Every model is a ``keras.Model`` subclass with its own ``train_step``, so
 ``compile`` / ``fit`` / ``evaluate`` / callbacks work as in any Keras program.
-See ``kgen.models`` for the model contract, ``kgen.data`` for data sets.
+
+- ``kgen.data``: named data sets as ``tf.data.Dataset`` and the papers' preprocessing
+- ``kgen.layers``, ``kgen.networks``: building blocks and standard architectures
+- ``kgen.models``: the model families (``kgen.models.get(name)``, ``available()``)
+- ``kgen.metrics``, ``kgen.callbacks``, ``kgen.export``, ``kgen.distribute``
 """
 
 __version__ = "0.1.0"
 
-from kgen import layers  # noqa: F401  (registers serializable layers)
+from kgen import callbacks  # noqa: F401
+from kgen import data  # noqa: F401
+from kgen import distribute  # noqa: F401
+from kgen import export  # noqa: F401
+from kgen import layers  # noqa: F401
+from kgen import metrics  # noqa: F401
 from kgen import models  # noqa: F401
+from kgen import networks  # noqa: F401
 from kgen.models import GenerativeModel  # noqa: F401

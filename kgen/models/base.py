@@ -93,20 +93,32 @@ class GenerativeModel(keras.Model):
     def standard_normal(self, shape, seed=None):
         """Standard normal noise of ``shape`` (float32).
 
-        Draws from ``self.seed_generator`` unless ``seed`` (an int or a scalar
-        integer tensor) is given, in which case the draw is a pure function
-        of the seed. This is the model's only source of Gaussian noise, which
-        lets tests fix it.
+        Draws from ``self.seed_generator`` (replica-aware, see ``_draw_seed``)
+        unless ``seed`` (an int or a scalar integer tensor) is given, in which
+        case the draw is a pure function of the seed. This is the model's
+        only source of Gaussian noise, which lets tests fix it.
         """
-        if seed is None:
-            return keras.random.normal(shape, seed=self.seed_generator)
-        return tf.random.stateless_normal(shape, seed=_stateless_seed(seed))
+        return tf.random.stateless_normal(shape, seed=self._draw_seed(seed))
 
     def uniform(self, shape, seed=None):
         """Uniform [0, 1) noise of ``shape``, seeded as ``standard_normal``."""
-        if seed is None:
-            return keras.random.uniform(shape, seed=self.seed_generator)
-        return tf.random.stateless_uniform(shape, seed=_stateless_seed(seed))
+        return tf.random.stateless_uniform(shape, seed=self._draw_seed(seed))
+
+    def _draw_seed(self, seed):
+        """The ``[2]`` seed of one stateless draw.
+
+        With ``seed=None`` it advances ``self.seed_generator``; under a
+        ``tf.distribute`` strategy the replica id is folded in, so replicas
+        (and workers) draw different noise from one shared generator state.
+        """
+        if seed is not None:
+            return _stateless_seed(seed)
+        seed = tf.cast(self.seed_generator.next(), tf.int64)
+        context = tf.distribute.get_replica_context()
+        if context is not None and context.num_replicas_in_sync > 1:
+            seed = tf.random.experimental.stateless_fold_in(
+                seed, context.replica_id_in_sync_group)
+        return seed
 
     @staticmethod
     def average_over_global_batch(per_example):
