@@ -44,6 +44,10 @@ def git_commit():
         return None
 
 
+# The code that runs is the code at start-up: record its commit then, not at the end.
+COMMIT_AT_START = None
+
+
 def write_result(name, result):
     """Writes ``benchmarks/results/<name>.json`` with the command and machine."""
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", f"{name}.json")
@@ -51,7 +55,7 @@ def write_result(name, result):
     result = {
         "command": " ".join(["python"] + sys.argv),
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "commit": git_commit(),
+        "commit": COMMIT_AT_START,
         "machine": machine(),
         **result,
     }
@@ -59,3 +63,6 @@ def write_result(name, result):
         json.dump(result, f, indent=2)
     print(f"wrote {out}")
     return out
+
+
+COMMIT_AT_START = git_commit()

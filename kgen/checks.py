@@ -58,7 +58,7 @@ def seed(name, value):
     return positive_int(name, value, minimum=0)
 
 
-def data_array(name, x, event_shape, binary=False, value_range=None):
+def data_array(name, x, event_shape, binary=False, value_range=None, integer=False):
     """Checks a concrete batch of data and returns it as a float32 NumPy array.
 
     Args:
@@ -67,6 +67,7 @@ def data_array(name, x, event_shape, binary=False, value_range=None):
         event_shape: the model's event shape (tuple of ints).
         binary: if True, every value must be 0 or 1.
         value_range: optional ``(low, high)``; every value must lie inside.
+        integer: if True, every value must be a whole number (pixel levels).
 
     Returns:
         ``np.ndarray`` of dtype float32.
@@ -74,7 +75,8 @@ def data_array(name, x, event_shape, binary=False, value_range=None):
     Raises:
         TypeError: if ``x`` is not numeric (e.g. strings or objects).
         ValueError: on a wrong shape, NaN/Inf, non-binary values where binary
-            ones are required, or values outside ``value_range``.
+            ones are required, non-integers where integers are, or values
+            outside ``value_range``.
     """
     try:
         arr = np.asarray(x)
@@ -101,6 +103,11 @@ def data_array(name, x, event_shape, binary=False, value_range=None):
         raise ValueError(
             f"`{name}` must be binary (0 or 1) for a Bernoulli likelihood. "
             f"Received: {name} with {bad.size} non-binary values, e.g. {bad.flat[0]:g}"
+        )
+    if integer and not np.all(arr == np.round(arr)):
+        raise ValueError(
+            f"`{name}` must hold whole-number pixel levels for a discretized likelihood. "
+            f"Received: {name} with values such as {arr[arr != np.round(arr)].flat[0]:g}"
         )
     if value_range is not None:
         low, high = value_range

@@ -1,5 +1,6 @@
 """Bad input fails early with a ValueError/TypeError naming the argument."""
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -66,3 +67,32 @@ def test_fit_on_bad_data_fails_before_any_update(model):
     for a, b in zip(before, model.get_weights()):
         np.testing.assert_array_equal(a, b)
     assert int(model.optimizer.iterations) == 0
+
+
+MORE_CASES = [
+    ("decoder", ValueError, lambda m: VAE(event_shape=(8, 8, 1), latent_dim=2,
+                                          encoder=networks.mlp_encoder((8, 8, 1), (4,)),
+                                          decoder=networks.mlp_decoder(2, (7, 8, 1), (4,)))),
+    ("seed", ValueError, lambda m: m.elbo(X, seed=-1)),
+    ("seed", TypeError, lambda m: m.iwae_bound(X, 3, seed=2.5)),
+    ("x", ValueError, lambda m: VAE(event_shape=(8,), likelihood="logistic", latent_dim=2).elbo(
+        np.full((2, 8), 1.5, "float32"))),
+]
+
+
+@pytest.mark.parametrize("argument,error,call", MORE_CASES,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(MORE_CASES)])
+def test_more_bad_input_raises_naming_the_argument(model, argument, error, call):
+    testing.assert_raises_naming(error, argument, call, model)
+
+
+def test_bad_validation_data_fails_before_the_first_epoch(model, tmp_path):
+    model.compile(optimizer="adam")
+    before = [w.copy() for w in model.get_weights()]
+    checkpoint = keras.callbacks.ModelCheckpoint(str(tmp_path / "m.weights.h5"),
+                                                 save_weights_only=True)
+    testing.assert_raises_naming(ValueError, "validation_data", model.fit, X, epochs=1,
+                                 verbose=0, validation_data=X * 0.5, callbacks=[checkpoint])
+    assert not list(tmp_path.iterdir())
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)

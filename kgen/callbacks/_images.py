@@ -89,3 +89,14 @@ class SummaryImageWriter:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+
+
+def to_unit_range(images, model):
+    """Rescales a model's outputs to [0, 1] by its likelihood's ``data_range``
+    (e.g. 0..255 for a discretized logistic); data already in [0, 1], or of a
+    model without a declared range, is returned as is."""
+    data_range = getattr(getattr(model, "likelihood", None), "data_range", None)
+    if not data_range:
+        return images
+    low, high = data_range
+    return (np.asarray(images, np.float32) - low) / (high - low)

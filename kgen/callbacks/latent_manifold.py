@@ -53,7 +53,7 @@ def latent_manifold_image(model, grid_size=20, padding=0):
     quantiles = norm.ppf(np.linspace(0.05, 0.95, grid_size)).astype(np.float32)
     z1, z2 = np.meshgrid(quantiles, quantiles[::-1])  # row 0 holds the largest z_2
     z = np.stack([z1.ravel(), z2.ravel()], axis=-1)
-    images = keras.ops.convert_to_numpy(model.decode(z))
+    images = _images.to_unit_range(keras.ops.convert_to_numpy(model.decode(z)), model)
     return _images.tile(_images.as_image_batch(images, name="model.decode(z)"),
                         columns=grid_size, padding=padding)
 

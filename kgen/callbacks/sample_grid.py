@@ -73,7 +73,7 @@ class SampleGrid(keras.callbacks.Callback):
             images = sample(self.num_samples, seed=self.seed, mean=True)
         else:
             images = sample(self.num_samples, seed=self.seed)
-        images = keras.ops.convert_to_numpy(images)
+        images = _images.to_unit_range(keras.ops.convert_to_numpy(images), self.model)
         return _images.tile(_images.as_image_batch(images, name="model.sample(...)"),
                             padding=self.padding)
 

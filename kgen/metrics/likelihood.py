@@ -33,12 +33,13 @@ def nll(model, dataset, num_samples=5000, seed=0, verbose=1):
         dataset: a batched ``tf.data.Dataset`` of images (or ``(images, y)``),
             or a NumPy array ``[n, *event_shape]`` (batched by 100).
         num_samples: int k >= 1, importance samples per example.
-        seed: int; batch i uses seeds ``seed + 1000 * i + chunk``.
+        seed: int; batch i draws with ``stateless_fold_in([seed, 0], i)``.
         verbose: 1 shows a ``keras.utils.Progbar``, 0 is silent.
 
     Returns:
         dict with ``nll`` (nats per example, mean), ``nll_std_error`` (standard
-        error of that mean over examples), ``bits_per_dim``, ``num_examples``,
+        error of that mean over examples), ``bits_per_dim`` (meaningful for
+        discrete data only), ``num_examples``,
         ``num_samples``, ``seconds``.
 
     Raises:
@@ -63,7 +64,7 @@ def nll(model, dataset, num_samples=5000, seed=0, verbose=1):
     for first in dataset.take(1):
         model.validate_inputs(first.numpy(), name="dataset")
 
-    @tf.function(reduce_retracing=True)
+    @tf.function  # traced once per batch size (full and last batch)
     def bound(x, batch_seed):
         return model.iwae_bound(x, num_samples, seed=batch_seed)
 
@@ -72,8 +73,10 @@ def nll(model, dataset, num_samples=5000, seed=0, verbose=1):
                                   verbose=verbose, unit_name="batch")
     start, values = time.time(), []
     for i, x in enumerate(dataset):
-        # A Python int seed would retrace per batch; the graph folds a tensor seed.
-        values.append(bound(x, tf.constant(seed + 1000 * i, tf.int64)).numpy())
+        # A tensor seed: a Python int would retrace the function for every batch.
+        batch_seed = tf.random.experimental.stateless_fold_in(
+            tf.constant([seed, 0], tf.int64), i)
+        values.append(bound(x, batch_seed).numpy())
         progbar.update(i + 1, [("nll", -float(np.mean(values[-1])))])
     values = -np.concatenate(values)
     mean = float(values.mean())

@@ -132,13 +132,17 @@ class GenerativeModel(keras.Model):
     # --- fit with an upfront check of the data --------------------------------
     def fit(self, x=None, y=None, *args, **kwargs):
         self._check_first_batch(x)
+        validation = kwargs.get("validation_data")
+        if isinstance(validation, (tuple, list)):
+            validation = validation[0]
+        self._check_first_batch(validation, name="validation_data")
         return super().fit(x, y, *args, **kwargs)
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
         self._check_first_batch(x)
         return super().evaluate(x, y, *args, **kwargs)
 
-    def _check_first_batch(self, x):
+    def _check_first_batch(self, x, name="x"):
         if x is None:
             return
         if isinstance(x, tf.data.Dataset):
@@ -147,12 +151,13 @@ class GenerativeModel(keras.Model):
                     batch = batch[0]
                 if isinstance(batch, dict):
                     raise TypeError(
-                        "`x` must yield image tensors, not dicts. Received a dataset "
+                        f"`{name}` must yield image tensors, not dicts. Received a dataset "
                         f"of dicts with keys {sorted(batch)}; map it to the images first."
                     )
-                self.validate_inputs(batch.numpy() if hasattr(batch, "numpy") else batch)
+                self.validate_inputs(batch.numpy() if hasattr(batch, "numpy") else batch,
+                                     name=name)
         elif isinstance(x, (np.ndarray, tf.Tensor, list)):
-            self.validate_inputs(x)
+            self.validate_inputs(x, name=name)
 
     def get_config(self):
         config = super().get_config()
@@ -161,6 +166,18 @@ class GenerativeModel(keras.Model):
 
 
 def _stateless_seed(seed):
-    """An int or scalar int tensor -> the ``[2]`` int64 seed of stateless ops."""
+    """An int, a scalar int tensor or a ``[2]`` seed -> the ``[2]`` int64 seed
+    of stateless ops."""
     seed = tf.cast(seed, tf.int64)
+    if seed.shape.rank == 1:
+        return seed
     return tf.stack([seed, tf.zeros_like(seed)])
+
+
+def sub_seed(seed, index):
+    """The ``index``-th independent seed derived from ``seed`` (``None`` stays
+    ``None``), by ``tf.random.experimental.stateless_fold_in``; unlike
+    ``seed + index`` it never collides with another call's seed."""
+    if seed is None:
+        return None
+    return tf.random.experimental.stateless_fold_in(_stateless_seed(seed), index)

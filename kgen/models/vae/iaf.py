@@ -7,12 +7,11 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from kgen import checks
-from kgen.layers.made import MADE
+from kgen.layers.made import _ORDERS, MADE
 from kgen.models.vae.posteriors import standard_normal_log_prob
 
 tfb = tfp.bijectors
 
-_ORDERS = ("left-to-right", "right-to-left")
 
 
 def _gated_update_fn(made, context, gate_bias):

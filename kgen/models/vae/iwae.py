@@ -20,8 +20,9 @@ class IWAE(VAE):
 
     and L_1 is the ELBO. L_k is non-decreasing in k (their Theorem 1). The
     gradient weights each sample by its normalised importance weight (eq. 14),
-    which is what autodiff of L_k gives. KL warm-up scales
-    log p(z_i) - log q(z_i|x) inside each w_i by ``kl_weight``.
+    which is what autodiff of L_k gives. The training loss scales
+    log p(z_i) - log q(z_i|x) inside each w_i by ``beta * kl_weight`` (beta
+    weight and KL warm-up), so beta = w = 1 trains on L_k itself.
 
     Args:
         num_samples: int k >= 1, importance samples per example in training.
@@ -42,11 +43,11 @@ class IWAE(VAE):
         self.num_samples = checks.positive_int("num_samples", num_samples)
         super().__init__(**kwargs)
 
-    def compute_terms(self, x):
-        log_px, log_pz, log_qz = self.log_weights(x, self.num_samples)
+    def compute_terms(self, x, training=None):
+        log_px, log_pz, log_qz = self.log_weights(x, self.num_samples, training=training)
         log_k = math.log(self.num_samples)
         log_w = log_px + log_pz - log_qz
-        warm = log_px + self.kl_weight * (log_pz - log_qz)
+        warm = log_px + self.beta * self.kl_weight * (log_pz - log_qz)
         return {
             "loss": -(tf.reduce_logsumexp(warm, axis=0) - log_k),
             "iwae_bound": tf.reduce_logsumexp(log_w, axis=0) - log_k,

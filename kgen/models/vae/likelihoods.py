@@ -26,6 +26,7 @@ class BernoulliLikelihood(keras.layers.Layer):
 
     data_range = (0.0, 1.0)
     binary = True
+    integer = True
     noise = "uniform"
 
     def __init__(self, event_shape, **kwargs):
@@ -62,6 +63,7 @@ class GaussianLikelihood(keras.layers.Layer):
 
     data_range = None
     binary = False
+    integer = False
     noise = "normal"
 
     def __init__(self, event_shape, init_scale=1.0, **kwargs):
@@ -107,10 +109,18 @@ class DiscretizedLogisticLikelihood(keras.layers.Layer):
 
     Data: integer-valued floats in [0, num_bins - 1] (pixel range 0..255).
     The decoder's output is the logistic location in pixel units; the
-    per-pixel ``log_scale`` is learned.
+    per-pixel ``log_scale`` is learned (initial scale ``num_bins / 16``).
+
+    Args:
+        event_shape: shape of one example.
+        num_bins: int >= 2, the number of pixel levels (256 for 8-bit).
+
+    Raises:
+        ValueError / TypeError: if ``num_bins`` is not an integer >= 2.
     """
 
     binary = False
+    integer = True
     noise = "uniform"
 
     def __init__(self, event_shape, num_bins=256, **kwargs):

@@ -7,7 +7,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from kgen import checks
-from kgen.models.base import GenerativeModel
+from kgen.models.base import GenerativeModel, sub_seed
 from kgen.models.registry import register
 from kgen.models.vae import likelihoods
 from kgen.models.vae.iaf import IAFPosterior
@@ -101,6 +101,12 @@ class VAE(GenerativeModel):
         for arg, net in (("encoder", self.encoder), ("decoder", self.decoder)):
             if not isinstance(net, keras.Model):
                 raise TypeError(f"`{arg}` must be a keras.Model. Received: {arg}={net!r}")
+        decoded = tuple(self.decoder.compute_output_shape((None, self.latent_dim))[1:])
+        if decoded != self.event_shape:
+            raise ValueError(
+                f"`decoder` must map [batch, {self.latent_dim}] to [batch, "
+                f"{', '.join(map(str, self.event_shape))}]. Received: decoder with output "
+                f"shape [batch, {', '.join(map(str, decoded))}]")
         likelihood = _deserialize(likelihood)
         self.likelihood = (likelihoods.get(likelihood, self.event_shape)
                            if isinstance(likelihood, str) else likelihood)
@@ -121,7 +127,7 @@ class VAE(GenerativeModel):
 
     def build(self, input_shape):
         if not self.posterior.built:
-            self.posterior.build(self.encoder.output.shape)
+            self.posterior.build(self.encoder.compute_output_shape(tuple(input_shape)))
         self.built = True
 
     # --- the model -------------------------------------------------------------
@@ -129,7 +135,8 @@ class VAE(GenerativeModel):
         return self.decode(self.encode(x))
 
     def encode(self, x):
-        """Posterior mean code, ``[batch, latent_dim]``."""
+        """A deterministic code, ``[batch, latent_dim]``: the posterior mean for a
+        Gaussian posterior, the flow applied to the base mean for IAF."""
         return self.posterior.mean(self.encoder(self._checked(x)))
 
     def decode(self, z):
@@ -141,102 +148,137 @@ class VAE(GenerativeModel):
         """``decode(encode(x))``, ``[batch, *event_shape]``."""
         return self(x)
 
-    def sample(self, num_samples, seed=None, mean=False):
+    def sample(self, num_samples, seed=None, mean=False, **condition):
         """Draws z ~ p(z) and x ~ p(x|z).
 
         Args:
             num_samples: int >= 1.
-            seed: optional int for a reproducible draw.
+            seed: optional int >= 0 for a reproducible draw.
             mean: return the likelihood mean instead of a sample of x.
+            **condition: none; the VAE is unconditional.
 
         Returns:
             ``[num_samples, *event_shape]`` in data space.
+
+        Raises:
+            ValueError / TypeError: on a bad ``num_samples`` or ``seed``, or any
+                condition.
         """
+        if condition:
+            raise TypeError(f"{type(self).__name__} is unconditional. "
+                            f"Received conditions: {sorted(condition)}")
         num_samples = checks.positive_int("num_samples", num_samples)
-        seed = checks.seed("seed", seed)
-        return self._sample(num_samples, seed, mean)
+        return self._sample(num_samples, checks.seed("seed", seed), mean)
 
     def _sample(self, num_samples, seed=None, mean=False):
-        z = self.standard_normal((num_samples, self.latent_dim), seed=seed)
+        z = self.standard_normal((num_samples, self.latent_dim), seed=sub_seed(seed, 0))
         params = self.decoder(z)
         if mean:
             return self.likelihood.mean(params)
-        shape = tf.shape(params)
-        seed_x = None if seed is None else seed + 1
+        shape, seed_x = tf.shape(params), sub_seed(seed, 1)
         noise = (self.standard_normal(shape, seed=seed_x) if self.likelihood.noise == "normal"
                  else self.uniform(shape, seed=seed_x))
         return self.likelihood.sample(params, noise)
 
     # --- the bounds ------------------------------------------------------------
-    def log_weights(self, x, num_samples=1, seed=None):
-        """Importance log-weights log p(x, z_i) - log q(z_i | x), z_i ~ q(z|x).
+    def log_weights(self, x, num_samples=1, seed=None, features=None, training=None):
+        """Terms of the importance log-weights log p(x, z_i) - log q(z_i | x).
+
+        Args:
+            x: ``[batch, *event_shape]`` tensor (not checked: internal use).
+            num_samples: int, samples z_i ~ q(z|x) per example.
+            seed: optional seed (int, scalar or ``[2]`` tensor) of the draw.
+            features: the encoder's output for ``x``, if already computed.
+            training: passed to the encoder and decoder (dropout, batch norm).
 
         Returns:
             ``(log_px_given_z, log_pz, log_qz)``, each ``[num_samples, batch]``, nats.
         """
-        h = self.encoder(x)
+        h = self.encoder(x, training=training) if features is None else features
         batch = tf.shape(x)[0]
         noise = self.standard_normal((num_samples, batch, self.latent_dim), seed=seed)
         z, log_qz = self.posterior.sample_and_log_prob(h, noise)
         log_pz = standard_normal_log_prob(z)
-        params = self.decoder(tf.reshape(z, (-1, self.latent_dim)))
+        params = self.decoder(tf.reshape(z, (-1, self.latent_dim)), training=training)
         params = tf.reshape(params, tf.concat([[num_samples, batch], self.event_shape], 0))
         log_px = self.likelihood(params).log_prob(x)
         return log_px, log_pz, log_qz
 
-    def kl_divergence(self, x, log_pz=None, log_qz=None):
-        """KL(q(z|x) || p(z)) per example, ``[batch]`` nats (analytic or 1-sample MC)."""
+    def kl_divergence(self, x, log_pz=None, log_qz=None, features=None):
+        """KL(q(z|x) || p(z)) per example, ``[batch]`` in nats.
+
+        Closed form when the posterior has one and ``analytic_kl`` is set;
+        otherwise the Monte Carlo mean of ``log_qz - log_pz`` (drawn here if
+        not given). ``features`` saves a second encoder pass.
+        """
         if self.analytic_kl and self.posterior.analytic_kl:
-            q = self.posterior.distribution(self.encoder(x))
+            h = self.encoder(x) if features is None else features
+            q = self.posterior.distribution(h)
             prior = tfd.Independent(tfd.Normal(tf.zeros_like(q.mean()), 1.0), 1)
             return tfd.kl_divergence(q, prior)
         if log_pz is None:
-            _, log_pz, log_qz = self.log_weights(x)
+            _, log_pz, log_qz = self.log_weights(x, features=features)
         return tf.reduce_mean(log_qz - log_pz, axis=0)
 
     def elbo(self, x, seed=None):
-        """The evidence lower bound, ``[batch]`` in nats (one posterior sample)."""
-        x = self._checked(x)
-        log_px, log_pz, log_qz = self.log_weights(x, 1, seed)
-        return log_px[0] - self.kl_divergence(x, log_pz, log_qz)
+        """The evidence lower bound (Kingma & Welling 2014, eq. 3), one sample.
+
+        Args:
+            x: ``[batch, *event_shape]`` data in the likelihood's support.
+            seed: optional int >= 0 for a reproducible draw.
+
+        Returns:
+            ``[batch]`` in nats.
+
+        Raises:
+            ValueError / TypeError: on bad ``x`` or ``seed``.
+        """
+        x, seed = self._checked(x), _checked_seed(seed)
+        h = self.encoder(x)
+        log_px, log_pz, log_qz = self.log_weights(x, 1, sub_seed(seed, 0), features=h)
+        return log_px[0] - self.kl_divergence(x, log_pz, log_qz, features=h)
 
     def iwae_bound(self, x, num_samples=5000, seed=None):
         """The k-sample importance-weighted bound (Burda et al. 2016,
         arXiv:1509.00519, eq. 8): log (1/k) sum_i p(x, z_i) / q(z_i | x).
 
         It tends to log p(x) as k grows, so with k = 5000 it is the standard
-        test log-likelihood estimate. Samples are taken in chunks of at most
-        ``50_000 / batch`` so that large ``k`` fits in memory.
+        test log-likelihood estimate. ``x`` is encoded once; samples are drawn
+        in chunks of at most ``50_000 / batch`` (``50`` if the batch size is
+        not static) so that large ``k`` fits in memory.
 
         Args:
             x: ``[batch, *event_shape]``.
             num_samples: int k >= 1.
-            seed: optional int or scalar int tensor; chunk i uses ``seed + i``.
+            seed: optional int >= 0 or int tensor (scalar or ``[2]``); chunk i
+                draws with ``stateless_fold_in(seed, i)``.
 
         Returns:
             ``[batch]`` in nats.
+
+        Raises:
+            ValueError / TypeError: on bad ``x``, ``num_samples`` or ``seed``.
         """
         num_samples = checks.positive_int("num_samples", num_samples)
-        if isinstance(seed, int):
-            seed = checks.seed("seed", seed)
-        x = self._checked(x)
-        batch = x.shape[0] or 100
-        chunk = max(1, min(num_samples, _ROWS_PER_CHUNK // batch))
+        x, seed = self._checked(x), _checked_seed(seed)
+        h = self.encoder(x)
+        chunk = _ROWS_PER_CHUNK // x.shape[0] if x.shape[0] else 50
+        chunk = max(1, min(num_samples, chunk))
         totals = []
         for i, start in enumerate(range(0, num_samples, chunk)):
             size = min(chunk, num_samples - start)
-            log_px, log_pz, log_qz = self.log_weights(
-                x, size, None if seed is None else seed + i)
+            log_px, log_pz, log_qz = self.log_weights(x, size, sub_seed(seed, i), features=h)
             totals.append(tf.reduce_logsumexp(log_px + log_pz - log_qz, axis=0))
         return tf.reduce_logsumexp(tf.stack(totals), axis=0) - math.log(num_samples)
 
     # --- training --------------------------------------------------------------
-    def compute_terms(self, x):
+    def compute_terms(self, x, training=None):
         """Per-example training terms, each ``[batch]``: the ``loss`` to minimise
-        and the metrics named in ``metric_names``."""
-        log_px, log_pz, log_qz = self.log_weights(x)
+        and the metrics named in ``metric_names``, in nats."""
+        h = self.encoder(x, training=training)
+        log_px, log_pz, log_qz = self.log_weights(x, features=h, training=training)
         reconstruction = -log_px[0]
-        kl = self.kl_divergence(x, log_pz, log_qz)
+        kl = self.kl_divergence(x, log_pz, log_qz, features=h)
         loss = reconstruction + self.beta * self.kl_weight * kl
         return {"loss": loss, "elbo": -(reconstruction + kl),
                 "reconstruction": reconstruction, "kl": kl}
@@ -244,7 +286,7 @@ class VAE(GenerativeModel):
     def train_step(self, data):
         x = _images(data)
         with tf.GradientTape() as tape:
-            terms = self.compute_terms(x)
+            terms = self.compute_terms(x, training=True)
             loss = self.average_over_global_batch(terms["loss"])
             if self.losses:
                 loss += tf.nn.scale_regularization_loss(tf.add_n(self.losses))
@@ -253,7 +295,7 @@ class VAE(GenerativeModel):
         return self._update_metrics(terms)
 
     def test_step(self, data):
-        return self._update_metrics(self.compute_terms(_images(data)))
+        return self._update_metrics(self.compute_terms(_images(data), training=False))
 
     def _update_metrics(self, terms):
         for name, tracker in self.trackers.items():
@@ -267,7 +309,8 @@ class VAE(GenerativeModel):
     # --- input checks, serving and config ----------------------------------------
     def validate_inputs(self, x, name="x"):
         return checks.data_array(name, x, self.event_shape, binary=self.likelihood.binary,
-                                 value_range=self.likelihood.data_range)
+                                 value_range=self.likelihood.data_range,
+                                 integer=getattr(self.likelihood, "integer", False))
 
     def _checked(self, x):
         if tf.executing_eagerly() and not isinstance(x, keras.KerasTensor):
@@ -306,6 +349,11 @@ class VAE(GenerativeModel):
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+
+def _checked_seed(seed):
+    """Checks a Python seed; tensors (inside graphs) pass through."""
+    return seed if seed is None or tf.is_tensor(seed) else checks.seed("seed", seed)
 
 
 def _images(data):

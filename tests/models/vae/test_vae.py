@@ -9,7 +9,7 @@ import tensorflow as tf
 from scipy.special import logsumexp
 
 from kgen import networks, testing
-from kgen.models.vae import IWAE, VAE
+from kgen.models.vae import IWAE, VAE, DiscretizedLogisticLikelihood
 from kgen.models.vae.posteriors import GaussianPosterior, standard_normal_log_prob
 
 
@@ -159,3 +159,35 @@ def test_jit_compiled_fit_matches_eager_step():
         losses.append(model.fit(x, epochs=3, batch_size=8, verbose=0, shuffle=False).history["loss"])
     np.testing.assert_allclose(losses[0], losses[1], rtol=1e-5)
     assert losses[0][-1] < losses[0][0]
+
+
+def test_discretized_logistic_sums_to_one_over_all_pixel_levels():
+    likelihood = DiscretizedLogisticLikelihood((1,), num_bins=5)
+    levels = tf.reshape(tf.range(5, dtype=tf.float32), (5, 1))
+    for loc in (-3.0, 0.3, 2.0, 4.7, 9.0):  # inside and outside the pixel range
+        log_p = likelihood(tf.fill((5, 1), loc)).log_prob(levels).numpy()
+        np.testing.assert_allclose(np.exp(logsumexp(log_p)), 1.0, rtol=1e-5)
+
+
+def test_discretized_logistic_matches_the_closed_form_with_edge_bins():
+    likelihood = DiscretizedLogisticLikelihood((4,), num_bins=256)
+    loc, x = np.array([[10.0, 128.3, 250.0, 3.0]], "float32"), np.array([[0, 128, 255, 7]], "float32")
+    scale = np.exp(likelihood.log_scale.numpy())
+    cdf = lambda v: 1.0 / (1.0 + np.exp(-(v - loc) / scale))  # noqa: E731
+    p = np.where(x == 0, cdf(x + 0.5), np.where(x == 255, 1 - cdf(x - 0.5),
+                                               cdf(x + 0.5) - cdf(x - 0.5)))
+    np.testing.assert_allclose(likelihood(loc).log_prob(x), np.log(p).sum(-1), rtol=1e-4)
+
+
+def test_iwae_training_loss_is_the_warm_weighted_bound():
+    model = small_vae(cls=IWAE, num_samples=7, beta=2.0, analytic_kl=False)
+    model.kl_weight.assign(0.25)
+    x = tf.constant(testing.random_binary((5, 6)))
+    state = model.seed_generator.state.numpy()
+    terms = model.compute_terms(x)
+    model.seed_generator.state.assign(state)  # the same noise again
+    log_px, log_pz, log_qz = model.log_weights(x, 7)
+    expected = -(logsumexp((log_px + 0.5 * (log_pz - log_qz)).numpy(), axis=0) - math.log(7))
+    np.testing.assert_allclose(terms["loss"], expected, rtol=1e-5)
+    bound = logsumexp((log_px + log_pz - log_qz).numpy(), axis=0) - math.log(7)
+    np.testing.assert_allclose(terms["iwae_bound"], bound, rtol=1e-5)
