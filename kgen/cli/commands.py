@@ -48,10 +48,6 @@ def load_model(path):
 
     import kgen  # noqa: F401  (registers kgen's serializable classes)
 
-    try:  # optional families register their classes on import
-        import kgen.models.vae.iaf  # noqa: F401
-    except ImportError:
-        pass
     return keras.models.load_model(path)
 
 
@@ -110,9 +106,8 @@ def run_evaluate(args):
                          f"Received: --preprocess={preprocess!r}")
     if args.output is not None and pathlib.Path(args.output).suffix != ".json":
         raise ValueError(f"`--output` must end in .json. Received: --output={args.output}")
-    from kgen.cli.train import nll_function
+    from kgen.metrics import nll
 
-    nll = nll_function()
     spec = {"name": name, "batch_size": args.batch_size, "preprocess": preprocess,
             "eval_split": args.split}
     try:

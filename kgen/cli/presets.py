@@ -343,11 +343,8 @@ def _posterior(spec, latent_dim):
             raise ValueError(f"`model_args.posterior` of type gaussian takes no other keys. "
                              f"Received: {sorted(spec)}")
         return "gaussian"
-    try:
-        from kgen.models.vae.iaf import IAFPosterior
-    except ImportError as e:
-        raise ValueError("`model_args.posterior: {type: iaf}` needs "
-                         f"kgen.models.vae.iaf.IAFPosterior, which failed to import: {e}") from e
+    from kgen.models.vae import IAFPosterior
+
     for key in ("hidden_units",):
         if isinstance(spec.get(key), list):
             spec[key] = tuple(spec[key])

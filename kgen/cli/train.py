@@ -12,6 +12,7 @@ import keras
 from kgen import callbacks as kcallbacks
 from kgen.cli import datasets, presets
 from kgen.cli.rundir import RunDir, summarize
+from kgen.metrics import nll
 
 
 def run(args):
@@ -23,7 +24,6 @@ def run(args):
     num_nll_samples = config["evaluate"]["num_samples"]
     if args.no_eval or config["data"]["eval_split"] is None:
         num_nll_samples = None
-    nll = nll_function() if num_nll_samples else None
     seed, data = config["seed"], config["data"]
 
     keras.utils.set_random_seed(seed)
@@ -59,7 +59,7 @@ def run(args):
     if eval_ds is not None:
         metrics["eval_split"] = data["eval_split"]
         metrics["eval"] = model.evaluate(eval_ds, return_dict=True, verbose=0)
-    if nll is not None:
+    if num_nll_samples:
         metrics["nll"] = nll(model, eval_ds, num_samples=num_nll_samples, seed=seed,
                              verbose=1 if args.verbose == 1 else 0)
     metrics["config"] = config
@@ -129,16 +129,6 @@ def checkpoint_monitor(model, has_validation):
     if "elbo" in getattr(model, "metric_names", ()):
         return prefix + "elbo", "max"
     return prefix + "loss", "min"
-
-
-def nll_function():
-    """``kgen.metrics.nll``, or a ``ValueError`` that says how to train without it."""
-    try:
-        from kgen.metrics import nll
-    except ImportError as e:
-        raise ValueError("The test NLL needs kgen.metrics.nll, which failed to import "
-                         f"({e}). Pass --no-eval or set evaluate.num_samples=null.") from e
-    return nll
 
 
 def _say(args, text):
