@@ -129,6 +129,7 @@ def main():
         "batch_size": args.batch_size,
         "learning_rate": args.learning_rate,
         "kl_warmup_epochs": args.kl_warmup_epochs,
+        "jit_compile": args.jit_compile,
         "plateau_patience": args.plateau_patience,
         "epochs_run": budget.epochs,
         "best_epoch": budget.best_epoch,
