@@ -9,8 +9,13 @@ same data (binarized MNIST train, in memory, batch 100), same process:
 - each with and without XLA (``jit_compile``), and ``fit`` also with
   ``steps_per_execution=50``.
 
-Reports examples/s (median of ``--repeats`` timed epochs after one warm-up
-epoch), the ratio to the plain loop, and achieved GFLOP/s (dense layers only,
+Every configuration is built and warmed up (tracing, compilation) first; then
+``--rounds`` rounds each time one epoch of every configuration in turn, so
+that the host's load drifts over all of them alike (this machine is a shared
+VM: one epoch's wall time varies by 2x, and timing the configurations one
+after the other made the order matter by ~15%). Reports examples/s (median
+and best of the rounds), the ratio of the medians to the plain loop with the
+same ``jit_compile``, and achieved GFLOP/s of the median (dense layers only,
 forward + backward = 3x the forward multiply-adds x 2).
 
     python benchmarks/speed_vae.py
@@ -81,45 +86,55 @@ def fit_epoch_fn(jit, steps_per_execution):
     return lambda ds: model.fit(ds, epochs=1, verbose=0).history["loss"][-1]
 
 
-def time_epochs(epoch, ds, repeats):
-    epoch(ds)  # warm-up: tracing and compilation
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        epoch(ds)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def time_round_robin(epochs, ds, rounds):
+    """Seconds of each timed epoch, ``{name: [rounds floats]}``, interleaved."""
+    for epoch in epochs.values():
+        epoch(ds)  # warm-up: tracing and compilation
+    seconds = {name: [] for name in epochs}
+    for _ in range(rounds):
+        for name, epoch in epochs.items():
+            start = time.perf_counter()
+            epoch(ds)
+            seconds[name].append(time.perf_counter() - start)
+    return seconds
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--examples", type=int, default=20000)
     parser.add_argument("--batch-size", type=int, default=100)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=9)
     args = parser.parse_args()
     keras.utils.set_random_seed(0)
     x = np.concatenate([b.numpy() for b in kgen.data.load("binarized_mnist", "train",
                                                           batch_size=10000)])[:args.examples]
     ds = tf.data.Dataset.from_tensor_slices(x).batch(args.batch_size).cache().prefetch(2)
+    makers = {"plain": lambda: plain_epoch_fn(False), "plain_xla": lambda: plain_epoch_fn(True)}
+    for spe in (1, 10, 50):
+        suffix = "" if spe == 1 else f"_spe{spe}"
+        makers["kgen_fit" + suffix] = lambda spe=spe: fit_epoch_fn(False, spe)
+        makers["kgen_fit_xla" + suffix] = lambda spe=spe: fit_epoch_fn(True, spe)
+    seconds = time_round_robin({name: make() for name, make in makers.items()}, ds, args.rounds)
     runs = {}
-    for name, make in [
-        ("plain", lambda: plain_epoch_fn(False)),
-        ("plain_xla", lambda: plain_epoch_fn(True)),
-        ("kgen_fit", lambda: fit_epoch_fn(False, 1)),
-        ("kgen_fit_xla", lambda: fit_epoch_fn(True, 1)),
-        ("kgen_fit_spe50", lambda: fit_epoch_fn(False, 50)),
-        ("kgen_fit_xla_spe50", lambda: fit_epoch_fn(True, 50)),
-    ]:
-        seconds = time_epochs(make(), ds, args.repeats)
-        runs[name] = {"examples_per_second": round(len(x) / seconds, 1),
-                      "gflops": round(len(x) * flops_per_example() / seconds / 1e9, 2)}
-        print(name, runs[name], flush=True)
+    for name, times in seconds.items():
+        median, best = statistics.median(times), min(times)
+        runs[name] = {"examples_per_second": round(len(x) / median, 1),
+                      "best_examples_per_second": round(len(x) / best, 1),
+                      "gflops": round(len(x) * flops_per_example() / median / 1e9, 2),
+                      "epoch_seconds": [round(t, 3) for t in times]}
     for name, run in runs.items():
-        ref = runs["plain_xla" if "xla" in name else "plain"]["examples_per_second"]
-        run["ratio_to_plain_same_jit"] = round(run["examples_per_second"] / ref, 3)
+        ref = runs["plain_xla" if "xla" in name else "plain"]
+        run["ratio_to_plain_same_jit"] = round(
+            run["examples_per_second"] / ref["examples_per_second"], 3)
+        run["best_ratio_to_plain_same_jit"] = round(
+            run["best_examples_per_second"] / ref["best_examples_per_second"], 3)
+        print(f"{name:22s} {run['examples_per_second']:9.0f} ex/s (best "
+              f"{run['best_examples_per_second']:7.0f})  x{run['ratio_to_plain_same_jit']}",
+              flush=True)
     write_result("speed_vae", {
         "network": "784-200-200-50 tanh VAE, Bernoulli, Adam, batch %d" % args.batch_size,
         "examples_per_epoch": len(x),
+        "rounds": args.rounds,
         "flops_per_example_train": flops_per_example(),
         "runs": runs,
     })

@@ -25,7 +25,10 @@ take the defaults of ``DEFAULTS``::
       learning_rate: 1.0e-3      # write 1.0e-3: YAML 1.1 reads 1e-3 as a string
       optimizer_args: {}         # more optimizer keyword arguments
       kl_warmup_epochs: 0        # kgen.callbacks.KLWarmup; 0 = none
-      jit_compile: false
+      jit_compile: false         # XLA
+      steps_per_execution: 1     # batches per call of the compiled step (speed)
+      strategy: null             # or a kind of kgen.distribute.strategy: auto, cpu,
+                                 # mirrored, multiworker, tpu
       sample_every: 1            # epochs between sample grids
     evaluate:
       num_samples: 5000          # importance samples of the test NLL, or null
@@ -55,7 +58,8 @@ DEFAULTS = {
              "eval_split": None, "batch_size": 100, "preprocess": None},
     "model_args": {},
     "train": {"epochs": 100, "optimizer": "adam", "learning_rate": 1e-3, "optimizer_args": {},
-              "kl_warmup_epochs": 0, "jit_compile": False, "sample_every": 1,
+              "kl_warmup_epochs": 0, "jit_compile": False, "steps_per_execution": 1,
+              "strategy": None, "sample_every": 1,
               "max_minutes": None, "reduce_lr_on_plateau": None, "restore_best": False},
     "evaluate": {"num_samples": None, "batch_size": None},
 }
@@ -224,6 +228,11 @@ def _check(config):
     _int(train, "epochs", "train.")
     _int(train, "kl_warmup_epochs", "train.", minimum=0)
     _int(train, "sample_every", "train.")
+    _int(train, "steps_per_execution", "train.")
+    if train["strategy"] is not None:
+        from kgen.distribute import KINDS
+
+        checks.one_of("train.strategy", train["strategy"], KINDS)
     train["learning_rate"] = _positive_float(train["learning_rate"], "train.learning_rate")
     if not isinstance(train["optimizer"], str):
         raise ValueError(f"`train.optimizer` must be an optimizer name. "

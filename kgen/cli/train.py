@@ -5,6 +5,7 @@ preset and flags, check the output directory, load the data, build and
 compile the model; only then create the output directory and train.
 """
 
+import contextlib
 import time
 
 import keras
@@ -31,9 +32,11 @@ def run(args):
     val_ds = datasets.load_split(data, "validation_split", seed)
     eval_ds = datasets.load_split(data, "eval_split", seed,
                                   batch_size=config["evaluate"]["batch_size"])
-    model = presets.build_model(config, datasets.event_shape(train_ds))
-    model.compile(optimizer=make_optimizer(config["train"]),
-                  jit_compile=config["train"]["jit_compile"])
+    with _strategy_scope(config["train"]["strategy"]):
+        model = presets.build_model(config, datasets.event_shape(train_ds))
+        model.compile(optimizer=make_optimizer(config["train"]),
+                      jit_compile=config["train"]["jit_compile"],
+                      steps_per_execution=config["train"]["steps_per_execution"])
 
     # Everything is checked: from here on, files are written.
     if mode == "fresh" and run_dir.path.exists():
@@ -66,6 +69,17 @@ def run(args):
     run_dir.write_json(metrics)
     _say(args, _summary_line(metrics, run_dir))
     return metrics
+
+
+def _strategy_scope(kind):
+    """The scope of ``kgen.distribute.strategy(kind)``, or no scope for ``None``
+    (TensorFlow's default strategy). Variables made inside it are mirrored, and
+    ``fit`` splits each global batch of ``data.batch_size`` over the replicas."""
+    if kind is None:
+        return contextlib.nullcontext()
+    from kgen.distribute import strategy
+
+    return strategy(kind).scope()
 
 
 def make_optimizer(train):

@@ -137,6 +137,10 @@ BAD_TRAIN_FLAGS = [
      "data.validation_split"),
     (["vae", "--preset", "vae_digits", "--set", "model_args.encoder.units=3"],
      "model_args.encoder"),
+    (["vae", "--preset", "vae_digits", "--set", "train.steps_per_execution=0"],
+     "train.steps_per_execution"),
+    (["vae", "--preset", "vae_digits", "--set", "train.strategy=gpu_cluster"],
+     "train.strategy"),
 ]
 
 
@@ -194,3 +198,16 @@ def test_time_budget_plateau_and_best_weights_options(tmp_path):
     best.load_weights(out / "checkpoints" / "best.weights.h5")
     for a, b in zip(model.get_weights(), best.get_weights()):
         assert (a == b).all()
+
+
+def test_train_under_a_strategy_with_several_steps_per_execution(tmp_path):
+    out = tmp_path / "mirrored"
+    run("train", "vae", "--preset", "vae_digits", "--output-dir", out, "--epochs", 2,
+        "--verbose", 0, "--no-eval", "--set", "train.strategy=mirrored",
+        "--set", "train.steps_per_execution=4")
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["epochs_run"] == 2
+    assert metrics["config"]["train"]["strategy"] == "mirrored"
+    assert math.isfinite(metrics["history"]["loss"][-1])
+    model = keras.models.load_model(out / "model.keras")
+    assert model.sample(3, seed=0).shape == (3, 8, 8, 1)
