@@ -8,10 +8,9 @@ import tensorflow_probability as tfp
 
 from kgen import checks
 from kgen.layers.made import _ORDERS, MADE
-from kgen.models.vae.posteriors import standard_normal_log_prob
+from kgen.models.vae.posteriors import GaussianPosterior
 
 tfb = tfp.bijectors
-
 
 
 def _gated_update_fn(made, context, gate_bias):
@@ -46,8 +45,8 @@ def _gated_update_fn(made, context, gate_bias):
 class IAFPosterior(keras.layers.Layer):
     """Inverse autoregressive flow posterior q(z|x) for a VAE.
 
-    From the encoder's features `h`, a dense head gives a diagonal Gaussian
-    and, optionally, a context vector `c`; `num_flows` IAF steps then refine
+    From the encoder's features `h`, a `GaussianPosterior` (`base`) gives a
+    diagonal Gaussian and, optionally, a dense head a context vector `c`; `num_flows` IAF steps then refine
     the Gaussian sample (Kingma et al. 2016, https://arxiv.org/abs/1606.04934,
     eq. 10-14, with the numerically stable gated update of eq. 14):
 
@@ -120,7 +119,7 @@ class IAFPosterior(keras.layers.Layer):
                 f"`gate_bias` must be a real number. Received: gate_bias={gate_bias!r}")
         self.gate_bias = float(gate_bias)
         self.min_scale = checks.non_negative_float("min_scale", min_scale)
-        self.head = keras.layers.Dense(2 * self.latent_dim, name="loc_scale")
+        self.base = GaussianPosterior(self.latent_dim, min_scale=self.min_scale, name="base")
         self.context_head = (keras.layers.Dense(self.context_units, name="context")
                              if self.context_units else None)
         self.mades = [
@@ -131,15 +130,14 @@ class IAFPosterior(keras.layers.Layer):
         ]
 
     def build(self, input_shape):
-        self.head.build(input_shape)
+        self.base.build(input_shape)
         if self.context_head is not None:
             self.context_head.build(input_shape)
         for made in self.mades:
             made.build((None, self.latent_dim))
 
     def call(self, h):
-        loc, raw_scale = tf.split(self.head(h), 2, axis=-1)
-        scale = tf.nn.softplus(raw_scale) + self.min_scale
+        loc, scale = self.base(h)
         context = None if self.context_head is None else self.context_head(h)
         return loc, scale, context
 
@@ -148,17 +146,15 @@ class IAFPosterior(keras.layers.Layer):
         return self._flow(loc, context, log_det=False)[0]
 
     def sample_and_log_prob(self, h, noise):
-        loc, scale, context = self(h)
+        z, log_q = self.base.sample_and_log_prob(h, noise)  # z_0, log q(z_0 | x)
         shape = tf.shape(noise)  # [k, batch, latent_dim]
-        z = tf.reshape(loc + scale * noise, (-1, self.latent_dim))
-        if context is not None:
+        context = None
+        if self.context_head is not None:
+            context = self.context_head(h)
             context = tf.broadcast_to(context, tf.concat([shape[:1], tf.shape(context)], 0))
             context = tf.reshape(context, (-1, self.context_units))
-        z, log_det = self._flow(z, context)
-        log_q = (standard_normal_log_prob(noise)
-                 - tf.reduce_sum(tf.math.log(scale), axis=-1)
-                 - tf.reshape(log_det, shape[:2]))
-        return tf.reshape(z, shape), log_q
+        z, log_det = self._flow(tf.reshape(z, (-1, self.latent_dim)), context)
+        return tf.reshape(z, shape), log_q - tf.reshape(log_det, shape[:2])
 
     def _flow(self, z, context, log_det=True):
         """Applies the IAF steps to ``z`` ``[n, latent_dim]``; returns ``z_T``
