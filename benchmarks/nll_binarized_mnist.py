@@ -57,7 +57,7 @@ class Budget(keras.callbacks.Callback):
 
     def set_model(self, model):
         super().set_model(model)
-        self.bound = "iwae_bound" if "iwae_bound" in model.metric_names else "elbo"
+        self.bound = model.monitor_metric
 
     def on_epoch_end(self, epoch, logs=None):
         self.epochs = epoch + 1
@@ -104,7 +104,7 @@ def main():
                   jit_compile=args.jit_compile)
     log = []
     budget = Budget(args.minutes, curve_x, args.curve_every, log)
-    bound = "iwae_bound" if "iwae_bound" in model.metric_names else "elbo"
+    bound = model.monitor_metric
     plateau = keras.callbacks.ReduceLROnPlateau(monitor="val_" + bound, mode="max", factor=0.5,
                                                 patience=args.plateau_patience, min_lr=1e-5,
                                                 verbose=1)
@@ -130,6 +130,7 @@ def main():
         "learning_rate": args.learning_rate,
         "kl_warmup_epochs": args.kl_warmup_epochs,
         "jit_compile": args.jit_compile,
+        "selected_on": "val_" + bound,
         "plateau_patience": args.plateau_patience,
         "epochs_run": budget.epochs,
         "best_epoch": budget.best_epoch,

@@ -52,10 +52,14 @@ def one_of(name, value, choices):
 
 
 def seed(name, value):
-    """Checks a seed: ``None`` or a non-negative integer."""
+    """Checks a seed: ``None`` or an integer in [0, 2**63) (TensorFlow's seeds
+    are int64); returns it as a Python ``int``."""
     if value is None:
         return None
-    return positive_int(name, value, minimum=0)
+    value = positive_int(name, value, minimum=0)
+    if value >= 2**63:
+        raise ValueError(f"`{name}` must be an integer in [0, 2**63). Received: {name}={value}")
+    return value
 
 
 def data_array(name, x, event_shape, binary=False, value_range=None, integer=False):

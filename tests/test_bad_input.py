@@ -46,12 +46,26 @@ CASES = [
     ("batch_size", ValueError, lambda m: kgen.data.load("digits", "train", batch_size=0)),
     ("x", ValueError, lambda m: VAE(event_shape=(8,), likelihood="logistic", latent_dim=2).elbo(
         np.full((2, 8), 300.0, "float32"))),
+    ("likelihood", TypeError, lambda m: VAE(likelihood=5)),
+    ("likelihood", TypeError, lambda m: VAE(likelihood=keras.layers.Dense(3))),
+    ("analytic_kl", TypeError, lambda m: VAE(analytic_kl="no")),
+    ("seed", ValueError, lambda m: m.sample(2, seed=2**64)),
+    ("seed", ValueError, lambda m: kgen.metrics.nll(m, X, num_samples=2, seed=None)),
+    ("verbose", ValueError, lambda m: kgen.metrics.nll(m, X, num_samples=2, verbose=3)),
+    ("event_shape", TypeError, lambda m: kgen.metrics.bits_per_dim(80.0, "784")),
+    ("event_shape", ValueError, lambda m: kgen.metrics.bits_per_dim(80.0, (28, 0))),
 ]
 
 
 @pytest.mark.parametrize("argument,error,call", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 def test_bad_input_raises_naming_the_argument(model, argument, error, call):
     testing.assert_raises_naming(error, argument, call, model)
+
+
+def test_numpy_integer_seeds_are_accepted():
+    model = VAE(event_shape=(8, 8, 1), latent_dim=2, seed=np.int64(3))
+    np.testing.assert_array_equal(model.sample(2, seed=np.int32(1)),
+                                  model.sample(2, seed=1))
 
 
 def test_unknown_model_lists_the_registered_ones():

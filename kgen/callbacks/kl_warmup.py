@@ -24,6 +24,7 @@ class KLWarmup(keras.callbacks.Callback):
     schedule where it stopped. The weight of each epoch is added to its
     ``logs`` as ``kl_weight``; list this callback before
     ``keras.callbacks.TensorBoard`` and ``CSVLogger`` so they record it.
+    When training ends the weight is set back to 1.
 
     Args:
         epochs: int >= 0, the length of the warm-up in epochs.
@@ -63,3 +64,9 @@ class KLWarmup(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
             logs["kl_weight"] = self.weight_at(epoch)
+
+    def on_train_end(self, logs=None):
+        # The trained model's loss is the true negative ELBO again, whether or
+        # not training stopped inside the warm-up (a later fit without this
+        # callback must not train on a down-weighted KL).
+        self.model.kl_weight.assign(1.0)

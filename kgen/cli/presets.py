@@ -28,7 +28,7 @@ take the defaults of ``DEFAULTS``::
       jit_compile: false         # XLA
       steps_per_execution: 1     # batches per call of the compiled step (speed)
       strategy: null             # or a kind of kgen.distribute.strategy: auto, cpu,
-                                 # mirrored, multiworker, tpu
+                                 # mirrored, tpu (multiworker: from Python)
       sample_every: 1            # epochs between sample grids
     evaluate:
       num_samples: 5000          # importance samples of the test NLL, or null
@@ -64,6 +64,8 @@ DEFAULTS = {
     "evaluate": {"num_samples": None, "batch_size": None},
 }
 PREPROCESSING = (None, "dynamic_binarize")
+# kgen.distribute.strategy kinds that one `kgen train` process can run.
+CLI_STRATEGIES = ("auto", "cpu", "mirrored", "tpu")
 NETWORK_KEYS = {"mlp": {"type", "hidden_units", "activation"},
                 "conv": {"type", "filters", "hidden_units", "activation"}}
 # Sections whose keys are free-form keyword arguments (checked when used).
@@ -229,10 +231,14 @@ def _check(config):
     _int(train, "kl_warmup_epochs", "train.", minimum=0)
     _int(train, "sample_every", "train.")
     _int(train, "steps_per_execution", "train.")
+    if train["strategy"] == "multiworker":
+        raise ValueError(
+            "`train.strategy` cannot be 'multiworker' in `kgen train`: every worker would "
+            "write the same run directory. Train from Python with "
+            "kgen.distribute.strategy('multiworker') and TF_CONFIG. "
+            "Received: train.strategy='multiworker'")
     if train["strategy"] is not None:
-        from kgen.distribute import KINDS
-
-        checks.one_of("train.strategy", train["strategy"], KINDS)
+        checks.one_of("train.strategy", train["strategy"], CLI_STRATEGIES)
     train["learning_rate"] = _positive_float(train["learning_rate"], "train.learning_rate")
     if not isinstance(train["optimizer"], str):
         raise ValueError(f"`train.optimizer` must be an optimizer name. "
@@ -246,11 +252,8 @@ def _check(config):
     if train["max_minutes"] is not None:
         train["max_minutes"] = _positive_float(train["max_minutes"], "train.max_minutes")
     plateau = train["reduce_lr_on_plateau"]
-    if plateau is not None and (not isinstance(plateau, dict)
-                                or not set(plateau) <= {"factor", "patience", "min_lr"}):
-        raise ValueError("`train.reduce_lr_on_plateau` must be null or a mapping with keys "
-                         "factor, patience, min_lr. "
-                         f"Received: train.reduce_lr_on_plateau={plateau!r}")
+    if plateau is not None:
+        train["reduce_lr_on_plateau"] = _check_plateau(plateau)
     if not isinstance(train["restore_best"], bool):
         raise ValueError(f"`train.restore_best` must be true or false. "
                          f"Received: train.restore_best={train['restore_best']!r}")
@@ -263,6 +266,28 @@ def _check(config):
         raise ValueError("`model_args.seed` is set by the top-level `seed`. "
                          "Received: model_args.seed")
     return config
+
+
+def _check_plateau(plateau):
+    """``train.reduce_lr_on_plateau`` with its values converted and checked:
+    ``factor`` in (0, 1), ``patience`` an int >= 0, ``min_lr`` a number >= 0."""
+    name = "train.reduce_lr_on_plateau"
+    if not isinstance(plateau, dict) or not set(plateau) <= {"factor", "patience", "min_lr"}:
+        raise ValueError(f"`{name}` must be null or a mapping with keys factor, patience, "
+                         f"min_lr. Received: {name}={plateau!r}")
+    plateau = dict(plateau)
+    if "factor" in plateau:
+        factor = _positive_float(plateau["factor"], f"{name}.factor")
+        if not factor < 1:
+            raise ValueError(f"`{name}.factor` must be in (0, 1). "
+                             f"Received: {name}.factor={plateau['factor']!r}")
+        plateau["factor"] = factor
+    if "patience" in plateau:
+        _int(plateau, "patience", f"{name}.", minimum=0)
+    if "min_lr" in plateau:
+        plateau["min_lr"] = (0.0 if plateau["min_lr"] in (0, "0")
+                             else _positive_float(plateau["min_lr"], f"{name}.min_lr"))
+    return plateau
 
 
 def _int(section, key, prefix="", minimum=1):

@@ -27,16 +27,21 @@ def run(args):
         num_nll_samples = None
     seed, data = config["seed"], config["data"]
 
+    # A strategy is made before TensorFlow runs its first op (the data below).
+    scope = _strategy_scope(config["train"]["strategy"])
     keras.utils.set_random_seed(seed)
     train_ds = datasets.load_split(data, "train_split", seed, training=True)
     val_ds = datasets.load_split(data, "validation_split", seed)
     eval_ds = datasets.load_split(data, "eval_split", seed,
                                   batch_size=config["evaluate"]["batch_size"])
-    with _strategy_scope(config["train"]["strategy"]):
+    with scope:
         model = presets.build_model(config, datasets.event_shape(train_ds))
         model.compile(optimizer=make_optimizer(config["train"]),
                       jit_compile=config["train"]["jit_compile"],
                       steps_per_execution=config["train"]["steps_per_execution"])
+    # The data must suit the model (e.g. binary for a Bernoulli likelihood).
+    model.validate_data(train_ds, name="data.train_split")
+    model.validate_data(val_ds, name="data.validation_split")
 
     # Everything is checked: from here on, files are written.
     if mode == "fresh" and run_dir.path.exists():
@@ -104,12 +109,18 @@ def make_callbacks(model, config, run_dir, guard, has_validation):
     """The callbacks of ``kgen train``, in an order that matters.
 
     ``NaNGuard`` comes first so that it restores good weights before
-    ``BackupAndRestore`` saves an epoch; ``KLWarmup`` comes before the
-    loggers so they record ``kl_weight``.
+    ``BackupAndRestore`` saves an epoch, and ``ReduceLROnPlateau`` before it
+    too, so that a learning-rate cut is in the saved optimizer state;
+    ``KLWarmup`` comes before the loggers so they record ``kl_weight``.
     """
     train = config["train"]
     tensorboard = str(run_dir.tensorboard)
-    result = [guard, keras.callbacks.BackupAndRestore(str(run_dir.backup))]
+    monitor, mode = checkpoint_monitor(model, has_validation)
+    result = [guard]
+    if train["reduce_lr_on_plateau"] is not None:
+        result.append(keras.callbacks.ReduceLROnPlateau(
+            monitor=monitor, mode=mode, **train["reduce_lr_on_plateau"]))
+    result.append(keras.callbacks.BackupAndRestore(str(run_dir.backup)))
     if hasattr(model, "kl_weight"):
         result.append(kcallbacks.KLWarmup(train["kl_warmup_epochs"]))
     shape = tuple(model.event_shape)
@@ -120,10 +131,6 @@ def make_callbacks(model, config, run_dir, guard, has_validation):
         if getattr(model, "latent_dim", None) == 2 and hasattr(model, "decode"):
             result.append(kcallbacks.LatentManifold(grid_size=20, log_dir=tensorboard,
                                                     png_dir=str(run_dir.samples), padding=1))
-    monitor, mode = checkpoint_monitor(model, has_validation)
-    if train["reduce_lr_on_plateau"] is not None:
-        result.append(keras.callbacks.ReduceLROnPlateau(
-            monitor=monitor, mode=mode, **train["reduce_lr_on_plateau"]))
     if train["max_minutes"] is not None:
         result.append(kcallbacks.TimeLimit(train["max_minutes"]))
     result.append(keras.callbacks.ModelCheckpoint(
@@ -136,12 +143,15 @@ def make_callbacks(model, config, run_dir, guard, has_validation):
 
 
 def checkpoint_monitor(model, has_validation):
-    """``(monitor, mode)`` of the best checkpoint: the ELBO if the model reports it
-    (the loss includes the KL warm-up weight, so it is not comparable across
-    epochs of a warm-up), else the loss; on validation data when there is some."""
+    """``(monitor, mode)`` of the best checkpoint and of learning-rate plateaus: the
+    model's ``monitor_metric`` (its bound on log p(x): ``elbo`` for a VAE,
+    ``iwae_bound`` for an IWAE; the loss includes the KL warm-up weight, so
+    it is not comparable across epochs of a warm-up), else the loss; on
+    validation data when there is some."""
     prefix = "val_" if has_validation else ""
-    if "elbo" in getattr(model, "metric_names", ()):
-        return prefix + "elbo", "max"
+    metric = getattr(model, "monitor_metric", None)
+    if metric is not None:
+        return prefix + metric, "max"
     return prefix + "loss", "min"
 
 

@@ -41,9 +41,11 @@ def saved_model(model, base_dir, name, version=1, overwrite=False):
     TensorFlow cannot save these signatures over distributed variables; call
     this outside ``strategy.scope()``.
 
-    Signatures that draw noise (``sample``, ``elbo``) use the model's seed
+    Signatures that draw noise (a VAE's ``sample``, ``elbo``, and
+    ``serving_default`` through its ``elbo`` output) use the model's seed
     generator state, which is saved with the variables and advances with each
-    call, so successive calls give fresh draws.
+    call: identical requests give fresh draws (a one-sample ELBO differs from
+    call to call; ``encode``, ``decode`` and ``reconstruction`` do not).
 
     Args:
         model: a built ``kgen.models.GenerativeModel``.

@@ -15,8 +15,28 @@ def bits_per_dim(nats, event_shape):
 
     ``bits/dim = nats / (D * ln 2)`` with ``D = prod(event_shape)``. For data
     that was dequantized and scaled, add the scaling's log-det first.
+
+    Args:
+        nats: float, negative log-likelihood in nats per example.
+        event_shape: tuple of positive ints, the shape of one example.
+
+    Returns:
+        float, bits per dimension.
+
+    Raises:
+        ValueError / TypeError: on a non-numeric ``nats`` or a bad ``event_shape``.
     """
-    return float(nats) / (math.prod(event_shape) * math.log(2.0))
+    if isinstance(event_shape, int):
+        event_shape = (event_shape,)
+    if not isinstance(event_shape, (tuple, list)) or not event_shape:
+        raise TypeError(f"`event_shape` must be a tuple of positive ints. "
+                        f"Received: event_shape={event_shape!r}")
+    dims = math.prod(checks.positive_int("event_shape", d) for d in event_shape)
+    try:
+        nats = float(nats)
+    except (TypeError, ValueError):
+        raise TypeError(f"`nats` must be a number. Received: nats={nats!r}") from None
+    return nats / (dims * math.log(2.0))
 
 
 def nll(model, dataset, num_samples=5000, seed=0, verbose=1):
@@ -33,7 +53,8 @@ def nll(model, dataset, num_samples=5000, seed=0, verbose=1):
         dataset: a batched ``tf.data.Dataset`` of images (or ``(images, y)``),
             or a NumPy array ``[n, *event_shape]`` (batched by 100).
         num_samples: int k >= 1, importance samples per example.
-        seed: int; batch i draws with ``stateless_fold_in([seed, 0], i)``.
+        seed: int >= 0; batch i draws with ``stateless_fold_in([seed, 0], i)``,
+            so the estimate is reproducible.
         verbose: 1 shows a ``keras.utils.Progbar``, 0 is silent.
 
     Returns:
@@ -52,7 +73,11 @@ def nll(model, dataset, num_samples=5000, seed=0, verbose=1):
     >>> kgen.metrics.nll(model, test, num_samples=5000)["nll"]   # nats
     """
     num_samples = checks.positive_int("num_samples", num_samples)
+    if seed is None:
+        raise ValueError("`seed` must be an integer >= 0 (the estimate is reproducible). "
+                         "Received: seed=None")
     seed = checks.seed("seed", seed)
+    checks.one_of("verbose", verbose, (0, 1))
     if not hasattr(model, "iwae_bound"):
         raise TypeError(
             f"`model` must offer iwae_bound(x, num_samples). Received: {type(model).__name__}"

@@ -35,6 +35,10 @@ class GenerativeModel(keras.Model):
     ``keras.random.SeedGenerator`` built from ``seed``); methods that take a
     ``seed=`` argument are reproducible when it is an integer.
 
+    ``monitor_metric`` names the metric that best measures the model (its
+    bound on log p(x), higher is better; ``None``: the loss), which the CLI
+    and the benchmarks use to keep the best weights and cut the learning rate.
+
     ``fit`` checks the first batch of its data with ``validate_inputs``
     before training starts, so bad data fails with a ``ValueError`` naming
     ``x`` before any weight or file is written.
@@ -49,6 +53,11 @@ class GenerativeModel(keras.Model):
         ValueError / TypeError: if ``event_shape`` or ``seed`` is invalid.
     """
 
+    # The metric that ranks checkpoints and drives learning-rate plateaus: the
+    # model's bound on log p(x) in nats (higher is better), e.g. "elbo",
+    # "iwae_bound", "log_prob"; ``None`` means the loss (lower is better).
+    monitor_metric = None
+
     def __init__(self, event_shape, seed=None, **kwargs):
         super().__init__(**kwargs)
         if isinstance(event_shape, int):
@@ -62,7 +71,7 @@ class GenerativeModel(keras.Model):
             checks.positive_int("event_shape", d) for d in event_shape
         )
         self._seed = checks.seed("seed", seed)
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.seed_generator = keras.random.SeedGenerator(self._seed)
 
     @property
     def event_shape(self):
@@ -137,18 +146,24 @@ class GenerativeModel(keras.Model):
 
     # --- fit with an upfront check of the data --------------------------------
     def fit(self, x=None, y=None, *args, **kwargs):
-        self._check_first_batch(x)
+        self.validate_data(x)
         validation = kwargs.get("validation_data")
         if isinstance(validation, (tuple, list)):
             validation = validation[0]
-        self._check_first_batch(validation, name="validation_data")
+        self.validate_data(validation, name="validation_data")
         return super().fit(x, y, *args, **kwargs)
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
-        self._check_first_batch(x)
+        self.validate_data(x)
         return super().evaluate(x, y, *args, **kwargs)
 
-    def _check_first_batch(self, x, name="x"):
+    def validate_data(self, x, name="x"):
+        """Checks the first batch of ``x`` (a ``tf.data.Dataset``, array or
+        tensor; ``None`` passes) with ``validate_inputs``.
+
+        Raises:
+            ValueError / TypeError: naming ``name``, on bad data.
+        """
         if x is None:
             return
         if isinstance(x, tf.data.Dataset):
@@ -181,9 +196,10 @@ def _stateless_seed(seed):
 
 
 def sub_seed(seed, index):
-    """The ``index``-th independent seed derived from ``seed`` (``None`` stays
-    ``None``), by ``tf.random.experimental.stateless_fold_in``; unlike
-    ``seed + index`` it never collides with another call's seed."""
+    """The ``index``-th seed derived from ``seed`` (``None`` stays ``None``), by
+    ``tf.random.experimental.stateless_fold_in``, a hash of both: unlike
+    ``seed + index``, another call's seed is not a nearby integer, so
+    collisions are as unlikely as for independent random seeds."""
     if seed is None:
         return None
     return tf.random.experimental.stateless_fold_in(_stateless_seed(seed), index)

@@ -109,6 +109,8 @@ def test_kl_warmup_resumes_from_the_initial_epoch():
     model.fit(binary_images(), batch_size=32, epochs=4, initial_epoch=2, verbose=0,
               callbacks=[callbacks.KLWarmup(epochs=4), recorder])
     assert recorder.kl_weights == [0.5, 0.75]
+    # Training stopped inside the warm-up, yet the model's loss is -ELBO again.
+    assert float(model.kl_weight.numpy()) == 1.0
 
 
 def test_kl_warmup_of_zero_epochs_keeps_full_weight():

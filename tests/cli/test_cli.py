@@ -54,6 +54,25 @@ def test_train_writes_the_run_directory(trained):
     assert model.latent_dim == 2
 
 
+def test_bad_data_with_overwrite_keeps_the_finished_run(trained):
+    before = sorted(p.relative_to(trained) for p in trained.rglob("*"))
+    metrics = (trained / "metrics.json").read_text()
+    with pytest.raises(ValueError, match="data.train_split"):  # 0..1 greys, not binary
+        run("train", "vae", "--preset", "vae_digits", "--output-dir", trained, "--overwrite",
+            "--set", "data.preprocess=null", "--verbose", 0)
+    assert sorted(p.relative_to(trained) for p in trained.rglob("*")) == before
+    assert (trained / "metrics.json").read_text() == metrics
+
+
+def test_yaml_1_1_number_strings_in_the_plateau_schedule_are_read_as_numbers():
+    from kgen.cli import presets
+
+    config = presets.resolve("vae_digits", overrides=[
+        "train.reduce_lr_on_plateau={factor: 5e-1, patience: 2, min_lr: 1e-5}"])
+    assert config["train"]["reduce_lr_on_plateau"] == {"factor": 0.5, "patience": 2,
+                                                       "min_lr": 1e-5}
+
+
 def test_train_refuses_to_overwrite_a_finished_run(trained):
     before = (trained / "metrics.json").read_text()
     with pytest.raises(ValueError, match="--output-dir"):
@@ -141,6 +160,15 @@ BAD_TRAIN_FLAGS = [
      "train.steps_per_execution"),
     (["vae", "--preset", "vae_digits", "--set", "train.strategy=gpu_cluster"],
      "train.strategy"),
+    (["vae", "--preset", "vae_digits", "--set", "train.strategy=multiworker"],
+     "train.strategy"),
+    (["vae", "--preset", "vae_digits", "--set", "train.reduce_lr_on_plateau={factor: 2}"],
+     "train.reduce_lr_on_plateau.factor"),
+    (["vae", "--preset", "vae_digits", "--set", "train.reduce_lr_on_plateau={min_lr: low}"],
+     "train.reduce_lr_on_plateau.min_lr"),
+    (["vae", "--preset", "vae_digits", "--set", "train.reduce_lr_on_plateau={patience: x}"],
+     "train.reduce_lr_on_plateau.patience"),
+    (["vae", "--preset", "vae_digits", "--set", "data.preprocess=null"], "data.train_split"),
 ]
 
 
@@ -211,3 +239,13 @@ def test_train_under_a_strategy_with_several_steps_per_execution(tmp_path):
     assert math.isfinite(metrics["history"]["loss"][-1])
     model = keras.models.load_model(out / "model.keras")
     assert model.sample(3, seed=0).shape == (3, 8, 8, 1)
+
+
+def test_checkpoints_follow_the_bound_each_model_maximises():
+    from kgen.models.vae import IWAE, VAE
+
+    small = dict(event_shape=(8, 8, 1), latent_dim=2)
+    assert train.checkpoint_monitor(VAE(**small), True) == ("val_elbo", "max")
+    assert train.checkpoint_monitor(IWAE(num_samples=3, **small), True) == (
+        "val_iwae_bound", "max")
+    assert train.checkpoint_monitor(IWAE(num_samples=3, **small), False) == ("iwae_bound", "max")

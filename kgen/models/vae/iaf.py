@@ -61,9 +61,11 @@ class IAFPosterior(keras.layers.Layer):
     kgen `MADE` (Keras 3, so the VAE sees and saves its weights). The
     ordering is reversed between steps (the MADEs alternate
     `input_order`). Sampling and `log q` take one MADE pass per step; the
-    flow is never inverted. `gate_bias` (the paper's "sufficiently positive"
-    initial `s_t`) and the near-zero MADE output layers start each step
-    close to the identity.
+    flow is never inverted. `gate_bias` is the paper's "sufficiently positive"
+    initial `s_t`: with the near-zero MADE output layers, each step starts
+    close to the contraction `z -> sigmoid(gate_bias) * z` (0.88 z for the
+    default 2.0, a log-det of about `latent_dim * log 0.88`), which the
+    learned `m_t, s_t` then move away from.
 
     Args:
         latent_dim: int >= 1, dimension of z.

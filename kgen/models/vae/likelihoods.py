@@ -143,6 +143,9 @@ class DiscretizedLogisticLikelihood(keras.layers.Layer):
         return tfd.Independent(quantized, reinterpreted_batch_ndims=len(self.event_shape))
 
     def mean(self, params):
+        """The location, clipped to [0, num_bins - 1]: the median of the
+        discretized logistic (its mean differs near the edge bins). Images
+        drawn from it are the usual "mean" picture of PixelCNN++-style models."""
         return tf.clip_by_value(params, 0.0, float(self.num_bins - 1))
 
     def sample(self, params, uniform_noise):
@@ -157,6 +160,9 @@ class DiscretizedLogisticLikelihood(keras.layers.Layer):
             "num_bins": self.num_bins,
         }
 
+
+# What ``VAE`` asks of a likelihood layer besides ``call(params) -> tfd``.
+INTERFACE = ("mean", "sample", "binary", "data_range", "noise")
 
 LIKELIHOODS = {
     "bernoulli": BernoulliLikelihood,

@@ -88,6 +88,7 @@ class VAE(GenerativeModel):
     """
 
     metric_names = ("loss", "elbo", "reconstruction", "kl")
+    monitor_metric = "elbo"
 
     def __init__(self, event_shape=(28, 28, 1), latent_dim=50, encoder=None, decoder=None,
                  likelihood="bernoulli", posterior="gaussian", beta=1.0, analytic_kl=True,
@@ -95,7 +96,10 @@ class VAE(GenerativeModel):
         super().__init__(event_shape=event_shape, seed=seed, **kwargs)
         self.latent_dim = checks.positive_int("latent_dim", latent_dim)
         self.beta = checks.non_negative_float("beta", beta)
-        self.analytic_kl = bool(analytic_kl)
+        if not isinstance(analytic_kl, bool):
+            raise TypeError(f"`analytic_kl` must be True or False. "
+                            f"Received: analytic_kl={analytic_kl!r}")
+        self.analytic_kl = analytic_kl
         self.encoder = _deserialize(encoder) or mlp_encoder(self.event_shape)
         self.decoder = _deserialize(decoder) or mlp_decoder(self.latent_dim, self.event_shape)
         for arg, net in (("encoder", self.encoder), ("decoder", self.decoder)):
@@ -110,6 +114,12 @@ class VAE(GenerativeModel):
         likelihood = _deserialize(likelihood)
         self.likelihood = (likelihoods.get(likelihood, self.event_shape)
                            if isinstance(likelihood, str) else likelihood)
+        missing = [a for a in likelihoods.INTERFACE if not hasattr(self.likelihood, a)]
+        if not isinstance(self.likelihood, keras.layers.Layer) or missing:
+            raise TypeError(
+                "`likelihood` must be 'bernoulli', 'gaussian', 'logistic' or a likelihood "
+                f"layer with {', '.join(likelihoods.INTERFACE)}. Received: "
+                f"likelihood={likelihood!r}" + (f" without {missing}" if missing else ""))
         posterior = _deserialize(posterior)
         if isinstance(posterior, str):
             checks.one_of("posterior", posterior, _POSTERIORS)
@@ -140,8 +150,9 @@ class VAE(GenerativeModel):
         return self.posterior.mean(self.encoder(self._checked(x)))
 
     def decode(self, z):
-        """Likelihood mean of p(x|z), ``[batch, *event_shape]`` (pixel probabilities
-        for Bernoulli)."""
+        """The likelihood's ``mean`` of p(x|z), ``[batch, *event_shape]``: pixel
+        probabilities for Bernoulli, the mean for Gaussian, the location (median)
+        clipped to [0, 255] for the discretized logistic."""
         return self.likelihood.mean(self.decoder(z))
 
     def reconstruct(self, x):
