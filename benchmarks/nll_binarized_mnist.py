@@ -86,6 +86,7 @@ def main():
     parser.add_argument("--num-samples", type=int, default=5000)
     parser.add_argument("--curve-every", type=int, default=25)
     parser.add_argument("--jit-compile", action="store_true")
+    parser.add_argument("--steps-per-execution", type=int, default=1)
     parser.add_argument("--kl-warmup-epochs", type=int, default=0)
     parser.add_argument("--plateau-patience", type=int, default=15)
     parser.add_argument("--seed", type=int, default=0)
@@ -101,7 +102,7 @@ def main():
 
     model = build(args.model, args.seed)
     model.compile(optimizer=keras.optimizers.Adam(args.learning_rate),
-                  jit_compile=args.jit_compile)
+                  jit_compile=args.jit_compile, steps_per_execution=args.steps_per_execution)
     log = []
     budget = Budget(args.minutes, curve_x, args.curve_every, log)
     bound = model.monitor_metric
@@ -130,6 +131,7 @@ def main():
         "learning_rate": args.learning_rate,
         "kl_warmup_epochs": args.kl_warmup_epochs,
         "jit_compile": args.jit_compile,
+        "steps_per_execution": args.steps_per_execution,
         "selected_on": "val_" + bound,
         "plateau_patience": args.plateau_patience,
         "epochs_run": budget.epochs,
