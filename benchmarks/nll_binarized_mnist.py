@@ -3,9 +3,10 @@
 Architecture of Burda et al. 2016 (arXiv:1509.00519), one stochastic layer:
 784-200-200-50 tanh encoder and decoder, Bernoulli likelihood, Adam 1e-3,
 batch 100. Training stops after ``--minutes`` of wall time (or
-``--max-epochs``); the weights with the best validation loss are kept
-(static binarization overfits); the learning rate halves after
-``--plateau-patience`` epochs without a better validation ELBO; optional KL
+``--max-epochs``); the weights with the best validation bound (the model's
+``monitor_metric``: the ELBO for VAEs, L_k for IWAE) are kept (static
+binarization overfits); the learning rate halves after
+``--plateau-patience`` epochs without a better validation bound; optional KL
 warm-up (Sønderby et al. 2016, arXiv:1602.02282). The final test NLL is the k=5000
 importance-sampled bound on all 10,000 test images (their sec. 5.2).
 A cheap progress curve (k=100 on the first 1,000 test images) is recorded
