@@ -6,10 +6,11 @@ import tensorflow as tf
 
 from kgen import checks
 
-# The counter-based generator of every stateless draw. Naming it (rather than
-# TensorFlow's "auto_select") gives the same numbers with and without XLA, and
-# XLA on CPU runs Philox about 1.3x faster than its auto-selected ThreeFry
-# (benchmarks/speed_vae.py).
+# The counter-based generator of every stateless draw. Named rather than
+# TensorFlow's "auto_select": under XLA on CPU that picks a generator that ran
+# the VAE's train step about 1.3x slower than Philox (benchmarks/speed_vae.py).
+# XLA's Philox and the CPU kernel's still give different numbers for the same
+# seed, so compare XLA and non-XLA runs with the noise fixed (kgen.testing.ZeroNoise).
 RNG_ALG = "philox"
 
 

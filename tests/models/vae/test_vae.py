@@ -167,6 +167,26 @@ def test_jit_compiled_fit_matches_eager_step():
     assert losses[0][-1] < losses[0][0]
 
 
+def test_steps_per_execution_leave_the_training_maths_unchanged():
+    # Real noise: several steps per execution draw the same seeds, in the same
+    # order, as one step per call, with and without XLA.
+    x = testing.random_binary((32, 6))
+    runs, weights = {}, small_vae().get_weights()
+    for jit, spe in ((False, 1), (False, 4), (True, 1), (True, 4)):
+        model = small_vae()
+        model.set_weights(weights)
+        model.compile(optimizer=keras.optimizers.Adam(0.01), jit_compile=jit,
+                      steps_per_execution=spe)
+        history = model.fit(x, epochs=2, batch_size=4, verbose=0, shuffle=False).history
+        runs[jit, spe] = (history["loss"], model.get_weights())
+    for jit in (False, True):
+        (loss, trained), (reference_loss, reference) = runs[jit, 4], runs[jit, 1]
+        np.testing.assert_allclose(loss, reference_loss, rtol=1e-5, err_msg=f"jit={jit}")
+        for a, b in zip(trained, reference):
+            np.testing.assert_allclose(a, b, atol=1e-5, err_msg=f"jit={jit}")
+        assert reference_loss[-1] < reference_loss[0]
+
+
 def test_discretized_logistic_sums_to_one_over_all_pixel_levels():
     likelihood = DiscretizedLogisticLikelihood((1,), num_bins=5)
     levels = tf.reshape(tf.range(5, dtype=tf.float32), (5, 1))
