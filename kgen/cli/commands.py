@@ -3,6 +3,7 @@
 import json
 import pathlib
 
+from kgen import checks
 from kgen.cli import presets
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
@@ -51,18 +52,12 @@ def load_model(path):
     return keras.models.load_model(path)
 
 
-def _positive(flag, value, minimum=1):
-    if value is None or value < minimum:
-        raise ValueError(f"`{flag}` must be an integer >= {minimum}. Received: {flag}={value}")
-    return value
-
-
 def run_sample(args):
     """Draws ``--num-samples`` samples and writes them as one grid image."""
     from kgen.callbacks import _images
 
-    _positive("--num-samples", args.num_samples)
-    _positive("--seed", args.seed, 0)
+    checks.positive_int("--num-samples", args.num_samples)
+    checks.positive_int("--seed", args.seed, minimum=0)
     output = pathlib.Path(args.output)
     if output.suffix.lower() not in IMAGE_SUFFIXES:
         raise ValueError(f"`--output` must end in one of {list(IMAGE_SUFFIXES)}. "
@@ -85,9 +80,9 @@ def run_evaluate(args):
     """Estimates the test NLL with ``kgen.metrics.nll``; prints (and writes) JSON."""
     from kgen.cli import datasets
 
-    _positive("--num-samples", args.num_samples)
-    _positive("--batch-size", args.batch_size)
-    _positive("--seed", args.seed, 0)
+    checks.positive_int("--num-samples", args.num_samples)
+    checks.positive_int("--batch-size", args.batch_size)
+    checks.positive_int("--seed", args.seed, minimum=0)
     model_path = resolve_model_path(args.model_path)
     data = _run_config_data(model_path)
     name = args.data or data.get("name")
@@ -139,7 +134,7 @@ def _run_config_data(model_path):
 
 def run_export(args):
     """Exports a trained model as a TF Serving SavedModel with ``kgen.export.saved_model``."""
-    _positive("--version", args.version)
+    checks.positive_int("--version", args.version)
     if not args.name or "/" in args.name or "\\" in args.name:
         raise ValueError(f"`--name` must be a directory name. Received: --name={args.name!r}")
     model_path = resolve_model_path(args.model_path)
