@@ -67,7 +67,7 @@ class Budget(keras.callbacks.Callback):
         if val < self.best:
             self.best, self.best_weights, self.best_epoch = val, self.model.get_weights(), epoch + 1
         entry = {"epoch": epoch + 1, "minutes": round((time.time() - self.start) / 60, 2),
-                 "train_loss": float(logs["loss"]), "val_negative_elbo": float(val)}
+                 "train_loss": float(logs["loss"]), "val_negative_" + self.bound: float(val)}
         if (epoch + 1) % self.curve_every == 0:
             entry["test_nll_k100_first1000"] = float(
                 -np.mean(self.model.iwae_bound(self.curve_x, 100, seed=0).numpy()))
@@ -118,6 +118,7 @@ def main():
               callbacks=callbacks, verbose=2)
     train_seconds = time.time() - start
     model.set_weights(budget.best_weights)
+    model.kl_weight.assign(1.0)  # the best epoch may lie inside the KL warm-up
 
     test_elbo = float(model.evaluate(test, verbose=0, return_dict=True)["elbo"])
     result = kgen.metrics.nll(model, test, num_samples=args.num_samples, seed=args.seed)

@@ -57,7 +57,7 @@ def run_sample(args):
     from kgen.callbacks import _images
 
     checks.positive_int("--num-samples", args.num_samples)
-    checks.positive_int("--seed", args.seed, minimum=0)
+    checks.seed("--seed", args.seed)
     output = pathlib.Path(args.output)
     if output.suffix.lower() not in IMAGE_SUFFIXES:
         raise ValueError(f"`--output` must end in one of {list(IMAGE_SUFFIXES)}. "
@@ -82,7 +82,7 @@ def run_evaluate(args):
 
     checks.positive_int("--num-samples", args.num_samples)
     checks.positive_int("--batch-size", args.batch_size)
-    checks.positive_int("--seed", args.seed, minimum=0)
+    checks.seed("--seed", args.seed)
     model_path = resolve_model_path(args.model_path)
     data = _run_config_data(model_path)
     name = args.data or data.get("name")

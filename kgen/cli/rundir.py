@@ -96,9 +96,15 @@ class RunDir:
         self.metrics.write_text(json.dumps(_jsonable(metrics), indent=2) + "\n")
 
 
+# Keys a resumed run may change: the length of training and how fast it runs.
+RESUMABLE_CHANGES = ("epochs", "jit_compile", "steps_per_execution", "strategy", "sample_every")
+
+
 def _without_epochs(config):
+    """The config without ``RESUMABLE_CHANGES`` (absent in older run directories)."""
     config = json.loads(json.dumps(config))
-    config.get("train", {}).pop("epochs", None)
+    for key in RESUMABLE_CHANGES:
+        config.get("train", {}).pop(key, None)
     return config
 
 

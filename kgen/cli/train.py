@@ -47,7 +47,7 @@ def run(args):
     if mode == "fresh" and run_dir.path.exists():
         run_dir.clear()
     run_dir.path.mkdir(parents=True, exist_ok=True)
-    run_dir.config.write_text(presets.to_yaml(config))  # on resume, only epochs may differ
+    run_dir.config.write_text(presets.to_yaml(config))  # resume: rundir.RESUMABLE_CHANGES
     guard = kcallbacks.NaNGuard()
     fit_callbacks = make_callbacks(model, config, run_dir, guard, val_ds is not None)
     _say(args, f"kgen train: {config['model']} / preset {args.preset} -> {run_dir.path}"
@@ -60,6 +60,8 @@ def run(args):
     best = run_dir.checkpoints / "best.weights.h5"
     if config["train"]["restore_best"] and best.exists():
         model.load_weights(str(best))
+        if hasattr(model, "kl_weight"):  # the best epoch may lie inside the KL warm-up
+            model.kl_weight.assign(1.0)
 
     model.save(run_dir.model)
     metrics = summarize(history, wall_time, config, args.preset, initial_epoch)

@@ -1,6 +1,7 @@
 """Likelihood metrics: importance-sampled test NLL and bits/dim."""
 
 import math
+import numbers
 import time
 
 import keras
@@ -26,10 +27,14 @@ def bits_per_dim(nats, event_shape):
     Raises:
         ValueError / TypeError: on a non-numeric ``nats`` or a bad ``event_shape``.
     """
-    if isinstance(event_shape, int):
+    if isinstance(event_shape, numbers.Integral):
         event_shape = (event_shape,)
-    if not isinstance(event_shape, (tuple, list)) or not event_shape:
-        raise TypeError(f"`event_shape` must be a tuple of positive ints. "
+    try:
+        event_shape = tuple(event_shape)  # tuple, list, tf.TensorShape, array
+    except TypeError:
+        event_shape = None
+    if not event_shape or isinstance(event_shape[0], str):
+        raise TypeError(f"`event_shape` must be a sequence of positive ints. "
                         f"Received: event_shape={event_shape!r}")
     dims = math.prod(checks.positive_int("event_shape", d) for d in event_shape)
     try:
@@ -77,7 +82,8 @@ def nll(model, dataset, num_samples=5000, seed=0, verbose=1):
         raise ValueError("`seed` must be an integer >= 0 (the estimate is reproducible). "
                          "Received: seed=None")
     seed = checks.seed("seed", seed)
-    checks.one_of("verbose", verbose, (0, 1))
+    if isinstance(verbose, bool) or verbose not in (0, 1):
+        raise ValueError(f"`verbose` must be 0 or 1. Received: verbose={verbose!r}")
     if not hasattr(model, "iwae_bound"):
         raise TypeError(
             f"`model` must offer iwae_bound(x, num_samples). Received: {type(model).__name__}"

@@ -64,8 +64,8 @@ class ZeroNoise:
     """Mixin that makes a model's Gaussian noise zero (``z`` = posterior mean).
 
     Noise is the one thing that legitimately differs between two correct
-    runs (XLA and the TF CPU kernels pick different stateless RNG algorithms;
-    replicas split a batch differently). Fixing it lets a test compare the
+    runs (XLA's Philox and the TF CPU kernel's draw different numbers from
+    the same seed; replicas split a batch differently). Fixing it lets a test compare the
     arithmetic exactly: ``class Model(testing.ZeroNoise, VAE): pass``.
     """
 

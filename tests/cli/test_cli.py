@@ -228,11 +228,24 @@ def test_time_budget_plateau_and_best_weights_options(tmp_path):
         assert (a == b).all()
 
 
-def test_train_under_a_strategy_with_several_steps_per_execution(tmp_path):
+def test_train_under_a_strategy_with_several_steps_per_execution(tmp_path, monkeypatch):
+    import tensorflow as tf
+
+    built = []
+
+    def build_model(*args, **kwargs):
+        built.append((model := build(*args, **kwargs), tf.distribute.get_strategy()))
+        return model
+
+    build = train.presets.build_model
+    monkeypatch.setattr(train.presets, "build_model", build_model)
     out = tmp_path / "mirrored"
     run("train", "vae", "--preset", "vae_digits", "--output-dir", out, "--epochs", 2,
         "--verbose", 0, "--no-eval", "--set", "train.strategy=mirrored",
         "--set", "train.steps_per_execution=4")
+    (model, strategy), = built
+    assert isinstance(strategy, tf.distribute.MirroredStrategy)  # built in its scope
+    assert model.distribute_strategy is strategy and model.steps_per_execution == 4
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["epochs_run"] == 2
     assert metrics["config"]["train"]["strategy"] == "mirrored"
@@ -249,3 +262,12 @@ def test_checkpoints_follow_the_bound_each_model_maximises():
     assert train.checkpoint_monitor(IWAE(num_samples=3, **small), True) == (
         "val_iwae_bound", "max")
     assert train.checkpoint_monitor(IWAE(num_samples=3, **small), False) == ("iwae_bound", "max")
+
+
+def test_a_run_stopped_inside_the_kl_warmup_saves_the_true_elbo_loss(tmp_path):
+    out = tmp_path / "warm"
+    run("train", "vae", "--preset", "vae_digits", "--output-dir", out, "--epochs", 2,
+        "--verbose", 0, "--no-eval", "--set", "train.kl_warmup_epochs=5",
+        "--set", "train.restore_best=true")
+    model = keras.models.load_model(out / "model.keras")
+    assert float(model.kl_weight.numpy()) == 1.0  # best epoch had 0.2; restored, then reset

@@ -8,7 +8,7 @@ import tensorflow_probability as tfp
 
 from kgen import checks
 from kgen.layers.made import _ORDERS, MADE
-from kgen.models.vae.posteriors import GaussianPosterior
+from kgen.models.vae.posteriors import loc_and_scale, reparameterized_sample
 
 tfb = tfp.bijectors
 
@@ -45,8 +45,8 @@ def _gated_update_fn(made, context, gate_bias):
 class IAFPosterior(keras.layers.Layer):
     """Inverse autoregressive flow posterior q(z|x) for a VAE.
 
-    From the encoder's features `h`, a `GaussianPosterior` (`base`) gives a
-    diagonal Gaussian and, optionally, a dense head a context vector `c`; `num_flows` IAF steps then refine
+    From the encoder's features `h`, a dense head gives a diagonal Gaussian
+    (as in `GaussianPosterior`) and, optionally, a context vector `c`; `num_flows` IAF steps then refine
     the Gaussian sample (Kingma et al. 2016, https://arxiv.org/abs/1606.04934,
     eq. 10-14, with the numerically stable gated update of eq. 14):
 
@@ -121,7 +121,7 @@ class IAFPosterior(keras.layers.Layer):
                 f"`gate_bias` must be a real number. Received: gate_bias={gate_bias!r}")
         self.gate_bias = float(gate_bias)
         self.min_scale = checks.non_negative_float("min_scale", min_scale)
-        self.base = GaussianPosterior(self.latent_dim, min_scale=self.min_scale, name="base")
+        self.head = keras.layers.Dense(2 * self.latent_dim, name="loc_scale")
         self.context_head = (keras.layers.Dense(self.context_units, name="context")
                              if self.context_units else None)
         self.mades = [
@@ -132,14 +132,14 @@ class IAFPosterior(keras.layers.Layer):
         ]
 
     def build(self, input_shape):
-        self.base.build(input_shape)
+        self.head.build(input_shape)
         if self.context_head is not None:
             self.context_head.build(input_shape)
         for made in self.mades:
             made.build((None, self.latent_dim))
 
     def call(self, h):
-        loc, scale = self.base(h)
+        loc, scale = loc_and_scale(self.head(h), self.min_scale)
         context = None if self.context_head is None else self.context_head(h)
         return loc, scale, context
 
@@ -148,11 +148,10 @@ class IAFPosterior(keras.layers.Layer):
         return self._flow(loc, context, log_det=False)[0]
 
     def sample_and_log_prob(self, h, noise):
-        z, log_q = self.base.sample_and_log_prob(h, noise)  # z_0, log q(z_0 | x)
+        loc, scale, context = self(h)
+        z, log_q = reparameterized_sample(loc, scale, noise)  # z_0, log q(z_0 | x)
         shape = tf.shape(noise)  # [k, batch, latent_dim]
-        context = None
-        if self.context_head is not None:
-            context = self.context_head(h)
+        if context is not None:
             context = tf.broadcast_to(context, tf.concat([shape[:1], tf.shape(context)], 0))
             context = tf.reshape(context, (-1, self.context_units))
         z, log_det = self._flow(tf.reshape(z, (-1, self.latent_dim)), context)

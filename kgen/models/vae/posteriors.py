@@ -31,6 +31,21 @@ def standard_normal_log_prob(z):
     return -tf.reduce_sum(0.5 * tf.square(z) + _HALF_LOG_2PI, axis=-1)
 
 
+def loc_and_scale(params, min_scale):
+    """Splits a dense head's output ``[..., 2 d]`` into ``loc`` and
+    ``scale = softplus(.) + min_scale``, each ``[..., d]``."""
+    loc, raw_scale = tf.split(params, 2, axis=-1)
+    return loc, tf.nn.softplus(raw_scale) + min_scale
+
+
+def reparameterized_sample(loc, scale, noise):
+    """``z = loc + scale * noise`` and ``log N(z; loc, scale^2)`` summed over the
+    last axis (nats), for standard-normal ``noise`` ``[k, batch, d]``."""
+    z = loc + scale * noise
+    log_q = standard_normal_log_prob(noise) - tf.reduce_sum(tf.math.log(scale), axis=-1)
+    return z, log_q
+
+
 @keras.saving.register_keras_serializable(package="kgen")
 class GaussianPosterior(keras.layers.Layer):
     """Diagonal Gaussian q(z|x) = N(mu(h), diag(sigma(h)^2)).
@@ -58,9 +73,7 @@ class GaussianPosterior(keras.layers.Layer):
         self.head.build(input_shape)
 
     def call(self, h):
-        params = self.head(h)
-        loc, raw_scale = tf.split(params, 2, axis=-1)
-        return loc, tf.nn.softplus(raw_scale) + self.min_scale
+        return loc_and_scale(self.head(h), self.min_scale)
 
     def mean(self, h):
         return self(h)[0]
@@ -70,10 +83,7 @@ class GaussianPosterior(keras.layers.Layer):
         return tfd.Independent(tfd.Normal(loc, scale), reinterpreted_batch_ndims=1)
 
     def sample_and_log_prob(self, h, noise):
-        loc, scale = self(h)
-        z = loc + scale * noise
-        log_q = standard_normal_log_prob(noise) - tf.reduce_sum(tf.math.log(scale), axis=-1)
-        return z, log_q
+        return reparameterized_sample(*self(h), noise)
 
     def get_config(self):
         return {
