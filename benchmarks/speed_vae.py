@@ -6,17 +6,19 @@ same data (binarized MNIST train, in memory, batch 100), same process:
 - ``plain``: a hand-written ``tf.function`` step with ``tf.GradientTape``,
   plain Keras ``Dense`` layers and the ELBO written out in TensorFlow ops;
 - ``kgen_fit``: ``kgen.models.vae.VAE`` trained with ``model.fit``;
-- each with and without XLA (``jit_compile``), and ``fit`` also with
-  ``steps_per_execution=50``.
+- each with and without XLA (``jit_compile``), and ``fit`` at
+  ``steps_per_execution`` 1, 10 and 50.
 
 Every configuration is built and warmed up (tracing, compilation) first; then
-``--rounds`` rounds each time one epoch of every configuration in turn, so
-that the host's load drifts over all of them alike (this machine is a shared
-VM: one epoch's wall time varies by 2x, and timing the configurations one
-after the other made the order matter by ~15%). Reports examples/s (median
-and best of the rounds), the ratio of the medians to the plain loop with the
-same ``jit_compile``, and achieved GFLOP/s of the median (dense layers only,
-forward + backward = 3x the forward multiply-adds x 2).
+``--rounds`` rounds each time one epoch of every configuration in turn,
+starting each round one configuration later, so that the host's load drifts
+over all of them alike and none is always first (this machine is a shared VM:
+one epoch's wall time varies by up to ~2.9x, with epochs often stalled to
+about 1.26 s or 2.54 s whatever runs; timing the configurations one after the
+other made their order matter). Reports examples/s (median and best of the
+rounds), the ratios of the medians and of the bests to the plain loop with
+the same ``jit_compile``, and achieved GFLOP/s of the median (dense layers
+only, forward + backward = 3x the forward multiply-adds x 2).
 
     python benchmarks/speed_vae.py
 """
@@ -90,11 +92,12 @@ def time_round_robin(epochs, ds, rounds):
     """Seconds of each timed epoch, ``{name: [rounds floats]}``, interleaved."""
     for epoch in epochs.values():
         epoch(ds)  # warm-up: tracing and compilation
-    seconds = {name: [] for name in epochs}
-    for _ in range(rounds):
-        for name, epoch in epochs.items():
+    names = list(epochs)
+    seconds = {name: [] for name in names}
+    for r in range(rounds):
+        for name in names[r % len(names):] + names[:r % len(names)]:
             start = time.perf_counter()
-            epoch(ds)
+            epochs[name](ds)
             seconds[name].append(time.perf_counter() - start)
     return seconds
 
