@@ -81,8 +81,16 @@ def plain_epoch_fn(jit):
     return epoch
 
 
-def fit_epoch_fn(jit, steps_per_execution):
-    model = kgen.models.vae.VAE(latent_dim=50, seed=0)
+class AutoSelectRNGVAE(kgen.models.vae.VAE):
+    """The VAE with TensorFlow's default ``auto_select`` generator instead of
+    kgen's named Philox (``kgen.models.base.RNG_ALG``): the A/B of that choice."""
+
+    def standard_normal(self, shape, seed=None):
+        return tf.random.stateless_normal(shape, seed=self._draw_seed(seed), alg="auto_select")
+
+
+def fit_epoch_fn(jit, steps_per_execution, cls=kgen.models.vae.VAE):
+    model = cls(latent_dim=50, seed=0)
     model.compile(optimizer=keras.optimizers.Adam(1e-3), jit_compile=jit,
                   steps_per_execution=steps_per_execution)
     return lambda ds: model.fit(ds, epochs=1, verbose=0).history["loss"][-1]
@@ -117,6 +125,7 @@ def main():
         suffix = "" if spe == 1 else f"_spe{spe}"
         makers["kgen_fit" + suffix] = lambda spe=spe: fit_epoch_fn(False, spe)
         makers["kgen_fit_xla" + suffix] = lambda spe=spe: fit_epoch_fn(True, spe)
+    makers["kgen_fit_xla_spe50_auto_select_rng"] = lambda: fit_epoch_fn(True, 50, AutoSelectRNGVAE)
     seconds = time_round_robin({name: make() for name, make in makers.items()}, ds, args.rounds)
     runs = {}
     for name, times in seconds.items():
