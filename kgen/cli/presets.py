@@ -216,7 +216,8 @@ def _check(config):
     checks.one_of("model", config["model"], set(kgen.models.available()))
     _int(config, "seed", minimum=0)
     if config["seed"] >= 2**32:  # keras.utils.set_random_seed seeds NumPy too
-        raise ValueError(f"`seed` must be an integer in [0, 2**32). Received: seed={config['seed']}")
+        raise ValueError(
+            f"`seed` must be an integer in [0, 2**32). Received: seed={config['seed']}")
     data, train, evaluate = config["data"], config["train"], config["evaluate"]
     checks.one_of("data.name", data["name"], set(kgen.data.available()))
     for key in ("train_split", "validation_split", "eval_split"):

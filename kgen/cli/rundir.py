@@ -60,7 +60,7 @@ class RunDir:
             return "fresh"
         if self.has_backup():
             previous = yaml.safe_load(self.config.read_text()) if self.config.is_file() else None
-            if previous is not None and _without_epochs(previous) != _without_epochs(config):
+            if previous is not None and _comparable(previous) != _comparable(config):
                 raise ValueError(
                     f"`--output-dir` {self.path} holds an interrupted run of a different config "
                     f"(see its config.yaml); re-run the same command to resume, pass --overwrite "
@@ -100,7 +100,7 @@ class RunDir:
 RESUMABLE_CHANGES = ("epochs", "jit_compile", "steps_per_execution", "strategy", "sample_every")
 
 
-def _without_epochs(config):
+def _comparable(config):
     """The config without ``RESUMABLE_CHANGES`` (absent in older run directories)."""
     config = json.loads(json.dumps(config))
     for key in RESUMABLE_CHANGES:

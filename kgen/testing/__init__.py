@@ -65,8 +65,8 @@ class ZeroNoise:
 
     Noise is the one thing that legitimately differs between two correct
     runs (XLA's Philox and the TF CPU kernel's draw different numbers from
-    the same seed; replicas split a batch differently). Fixing it lets a test compare the
-    arithmetic exactly: ``class Model(testing.ZeroNoise, VAE): pass``.
+    the same seed; replicas split a batch differently). Fixing it lets a
+    test compare the arithmetic exactly: ``class Model(testing.ZeroNoise, VAE): pass``.
     """
 
     def standard_normal(self, shape, seed=None):

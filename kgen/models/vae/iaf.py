@@ -46,9 +46,10 @@ class IAFPosterior(keras.layers.Layer):
     """Inverse autoregressive flow posterior q(z|x) for a VAE.
 
     From the encoder's features `h`, a dense head gives a diagonal Gaussian
-    (as in `GaussianPosterior`) and, optionally, a context vector `c`; `num_flows` IAF steps then refine
-    the Gaussian sample (Kingma et al. 2016, https://arxiv.org/abs/1606.04934,
-    eq. 10-14, with the numerically stable gated update of eq. 14):
+    (as in `GaussianPosterior`) and, optionally, a context vector `c`;
+    `num_flows` IAF steps then refine the Gaussian sample (Kingma et al.
+    2016, https://arxiv.org/abs/1606.04934, eq. 10-14, with the numerically
+    stable gated update of eq. 14):
 
         z_0 = mu(h) + sigma_0(h) * eps,              eps ~ N(0, I)
         [m_t, s_t] = MADE_t(z_{t-1}, c(h))            (autoregressive in z)
