@@ -6,7 +6,9 @@ batch 100. Training stops after ``--minutes`` of wall time (or
 ``--max-epochs``); the weights with the best validation bound (the model's
 ``monitor_metric``: the ELBO for VAEs, L_k for IWAE) are kept (static
 binarization overfits); the learning rate halves after
-``--plateau-patience`` epochs without a better validation bound; optional KL
+``--plateau-patience`` epochs without a better validation bound, or, with
+``--lr-schedule burda``, follows Burda et al.'s stepwise decay (sec. 5)
+compressed to ``--max-epochs`` (``kgen.schedules.burda_learning_rate``); optional KL
 warm-up (Sønderby et al. 2016, arXiv:1602.02282). The final test NLL is the k=5000
 importance-sampled bound on all 10,000 test images (their sec. 5.2).
 A cheap progress curve (k=100 on the first 1,000 test images) is recorded
@@ -67,7 +69,8 @@ class Budget(keras.callbacks.Callback):
         if val < self.best:
             self.best, self.best_weights, self.best_epoch = val, self.model.get_weights(), epoch + 1
         entry = {"epoch": epoch + 1, "minutes": round((time.time() - self.start) / 60, 2),
-                 "train_loss": float(logs["loss"]), "val_negative_" + self.bound: float(val)}
+                 "train_loss": float(logs["loss"]), "val_negative_" + self.bound: float(val),
+                 "learning_rate": float(np.asarray(self.model.optimizer.learning_rate))}
         if (epoch + 1) % self.curve_every == 0:
             entry["test_nll_k100_first1000"] = float(
                 -np.mean(self.model.iwae_bound(self.curve_x, 100, seed=0).numpy()))
@@ -90,6 +93,8 @@ def main():
     parser.add_argument("--steps-per-execution", type=int, default=1)
     parser.add_argument("--kl-warmup-epochs", type=int, default=0)
     parser.add_argument("--plateau-patience", type=int, default=15)
+    parser.add_argument("--lr-schedule", default="plateau", choices=["plateau", "burda"])
+    parser.add_argument("--adam-epsilon", type=float, default=1e-7)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--tag", default="")
     args = parser.parse_args()
@@ -102,7 +107,12 @@ def main():
     curve_x = next(iter(kgen.data.load("binarized_mnist", "test", batch_size=1000)))
 
     model = build(args.model, args.seed)
-    model.compile(optimizer=keras.optimizers.Adam(args.learning_rate),
+    learning_rate = args.learning_rate
+    if args.lr_schedule == "burda":
+        learning_rate = kgen.schedules.burda_learning_rate(
+            steps_per_epoch=50_000 // args.batch_size, epochs=args.max_epochs,
+            initial_learning_rate=args.learning_rate)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate, epsilon=args.adam_epsilon),
                   jit_compile=args.jit_compile, steps_per_execution=args.steps_per_execution)
     log = []
     budget = Budget(args.minutes, curve_x, args.curve_every, log)
@@ -110,7 +120,7 @@ def main():
     plateau = keras.callbacks.ReduceLROnPlateau(monitor="val_" + bound, mode="max", factor=0.5,
                                                 patience=args.plateau_patience, min_lr=1e-5,
                                                 verbose=1)
-    callbacks = [budget, plateau]
+    callbacks = [budget, plateau] if args.lr_schedule == "plateau" else [budget]
     if args.kl_warmup_epochs:
         callbacks.append(kgen.callbacks.KLWarmup(args.kl_warmup_epochs))
     start = time.time()
@@ -135,7 +145,11 @@ def main():
         "jit_compile": args.jit_compile,
         "steps_per_execution": args.steps_per_execution,
         "selected_on": "val_" + bound,
-        "plateau_patience": args.plateau_patience,
+        "lr_schedule": args.lr_schedule,
+        "stage_epochs": (kgen.schedules.burda_stage_epochs(args.max_epochs)
+                         if args.lr_schedule == "burda" else None),
+        "adam_epsilon": args.adam_epsilon,
+        "plateau_patience": args.plateau_patience if args.lr_schedule == "plateau" else None,
         "epochs_run": budget.epochs,
         "best_epoch": budget.best_epoch,
         "train_minutes": round(train_seconds / 60, 2),

@@ -6,7 +6,8 @@ Every model is a ``keras.Model`` subclass with its own ``train_step``, so
 - ``kgen.data``: named data sets as ``tf.data.Dataset`` and the papers' preprocessing
 - ``kgen.layers``, ``kgen.networks``: building blocks and standard architectures
 - ``kgen.models``: the model families (``kgen.models.get(name)``, ``available()``)
-- ``kgen.metrics``, ``kgen.callbacks``, ``kgen.export``, ``kgen.distribute``
+- ``kgen.metrics``, ``kgen.callbacks``, ``kgen.export``, ``kgen.distribute``,
+  ``kgen.schedules`` (the papers' learning-rate schedules)
 """
 
 __version__ = "0.1.0"
@@ -18,5 +19,6 @@ from kgen import export  # noqa: F401
 from kgen import layers  # noqa: F401
 from kgen import metrics  # noqa: F401
 from kgen import models  # noqa: F401
+from kgen import schedules  # noqa: F401
 from kgen import networks  # noqa: F401
 from kgen.models import GenerativeModel  # noqa: F401
