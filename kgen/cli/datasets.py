@@ -48,3 +48,12 @@ def load_split(data, key, seed, training=False, batch_size=None):
 def event_shape(ds):
     """The shape of one example of a batched data set, a tuple of ints."""
     return tuple(int(d) for d in ds.element_spec.shape[1:])
+
+
+def steps_per_epoch(ds):
+    """Batches in one pass over ``ds``, or ``None`` if ``tf.data`` cannot tell."""
+    import tensorflow as tf
+
+    count = int(ds.cardinality())
+    return None if count in (int(tf.data.INFINITE_CARDINALITY),
+                             int(tf.data.UNKNOWN_CARDINALITY)) else count

@@ -24,6 +24,11 @@ take the defaults of ``DEFAULTS``::
       optimizer: adam            # any keras.optimizers name
       learning_rate: 1.0e-3      # write 1.0e-3: YAML 1.1 reads 1e-3 as a string
       optimizer_args: {}         # more optimizer keyword arguments
+      learning_rate_schedule: null   # or burda: Burda et al.'s stepwise decay from
+                                 # learning_rate, compressed to train.epochs
+      reduce_lr_on_plateau: null # or {factor: 0.5, patience: 8, min_lr: 1.0e-5}
+      max_minutes: null          # stop after this wall time (kgen.callbacks.TimeLimit)
+      restore_best: false        # keep the weights of the best validation epoch
       kl_warmup_epochs: 0        # kgen.callbacks.KLWarmup; 0 = none
       jit_compile: false         # XLA
       steps_per_execution: 1     # batches per call of the compiled step (speed)
@@ -47,6 +52,8 @@ import pathlib
 import yaml
 
 from kgen import checks
+from kgen.cli import train_section
+from kgen.cli._values import int_value, positive_float
 
 CONFIG_DIR = pathlib.Path(__file__).resolve().parent.parent / "configs"
 
@@ -58,14 +65,13 @@ DEFAULTS = {
              "eval_split": None, "batch_size": 100, "preprocess": None},
     "model_args": {},
     "train": {"epochs": 100, "optimizer": "adam", "learning_rate": 1e-3, "optimizer_args": {},
+              "learning_rate_schedule": None,
               "kl_warmup_epochs": 0, "jit_compile": False, "steps_per_execution": 1,
               "strategy": None, "sample_every": 1,
               "max_minutes": None, "reduce_lr_on_plateau": None, "restore_best": False},
     "evaluate": {"num_samples": None, "batch_size": None},
 }
 PREPROCESSING = (None, "dynamic_binarize")
-# kgen.distribute.strategy kinds that one `kgen train` process can run.
-CLI_STRATEGIES = ("auto", "cpu", "mirrored", "tpu")
 NETWORK_KEYS = {"mlp": {"type", "hidden_units", "activation"},
                 "conv": {"type", "filters", "hidden_units", "activation"}}
 # Sections whose keys are free-form keyword arguments (checked when used).
@@ -214,7 +220,7 @@ def _check(config):
     import kgen.models
 
     checks.one_of("model", config["model"], set(kgen.models.available()))
-    _int(config, "seed", minimum=0)
+    int_value(config, "seed", minimum=0)
     if config["seed"] >= 2**32:  # keras.utils.set_random_seed seeds NumPy too
         raise ValueError(
             f"`seed` must be an integer in [0, 2**32). Received: seed={config['seed']}")
@@ -226,89 +232,20 @@ def _check(config):
                              f"Received: data.{key}={data[key]!r}")
     if data["train_split"] is None:
         raise ValueError("`data.train_split` must be a split name. Received: data.train_split=None")
-    _int(data, "batch_size", "data.")
+    int_value(data, "batch_size", "data.")
     if data["preprocess"] not in PREPROCESSING:
         raise ValueError(f"`data.preprocess` must be null or one of {list(PREPROCESSING[1:])}. "
                          f"Received: data.preprocess={data['preprocess']!r}")
-    _int(train, "epochs", "train.")
-    _int(train, "kl_warmup_epochs", "train.", minimum=0)
-    _int(train, "sample_every", "train.")
-    _int(train, "steps_per_execution", "train.")
-    if train["strategy"] == "multiworker":
-        raise ValueError(
-            "`train.strategy` cannot be 'multiworker' in `kgen train`: every worker would "
-            "write the same run directory. Train from Python with "
-            "kgen.distribute.strategy('multiworker') and TF_CONFIG. "
-            "Received: train.strategy='multiworker'")
-    if train["strategy"] is not None:
-        checks.one_of("train.strategy", train["strategy"], CLI_STRATEGIES)
-    train["learning_rate"] = _positive_float(train["learning_rate"], "train.learning_rate")
-    if not isinstance(train["optimizer"], str):
-        raise ValueError(f"`train.optimizer` must be an optimizer name. "
-                         f"Received: train.optimizer={train['optimizer']!r}")
-    if not isinstance(train["optimizer_args"], dict):
-        raise ValueError(f"`train.optimizer_args` must be a mapping. "
-                         f"Received: train.optimizer_args={train['optimizer_args']!r}")
-    if not isinstance(train["jit_compile"], bool):
-        raise ValueError(f"`train.jit_compile` must be true or false. "
-                         f"Received: train.jit_compile={train['jit_compile']!r}")
-    if train["max_minutes"] is not None:
-        train["max_minutes"] = _positive_float(train["max_minutes"], "train.max_minutes")
-    plateau = train["reduce_lr_on_plateau"]
-    if plateau is not None:
-        train["reduce_lr_on_plateau"] = _check_plateau(plateau)
-    if not isinstance(train["restore_best"], bool):
-        raise ValueError(f"`train.restore_best` must be true or false. "
-                         f"Received: train.restore_best={train['restore_best']!r}")
+    train_section.check(train)
     for key in ("num_samples", "batch_size"):
         if evaluate[key] is not None:
-            _int(evaluate, key, "evaluate.")
+            int_value(evaluate, key, "evaluate.")
     if not isinstance(config["model_args"], dict):
         raise ValueError(f"`model_args` must be a mapping. Received: {config['model_args']!r}")
     if "seed" in config["model_args"]:
         raise ValueError("`model_args.seed` is set by the top-level `seed`. "
                          "Received: model_args.seed")
     return config
-
-
-def _check_plateau(plateau):
-    """``train.reduce_lr_on_plateau`` with its values converted and checked:
-    ``factor`` in (0, 1), ``patience`` an int >= 0, ``min_lr`` a number >= 0."""
-    name = "train.reduce_lr_on_plateau"
-    if not isinstance(plateau, dict) or not set(plateau) <= {"factor", "patience", "min_lr"}:
-        raise ValueError(f"`{name}` must be null or a mapping with keys factor, patience, "
-                         f"min_lr. Received: {name}={plateau!r}")
-    plateau = dict(plateau)
-    if "factor" in plateau:
-        factor = _positive_float(plateau["factor"], f"{name}.factor")
-        if not factor < 1:
-            raise ValueError(f"`{name}.factor` must be in (0, 1). "
-                             f"Received: {name}.factor={plateau['factor']!r}")
-        plateau["factor"] = factor
-    if "patience" in plateau:
-        _int(plateau, "patience", f"{name}.", minimum=0)
-    if "min_lr" in plateau:
-        plateau["min_lr"] = (0.0 if plateau["min_lr"] in (0, "0")
-                             else _positive_float(plateau["min_lr"], f"{name}.min_lr"))
-    return plateau
-
-
-def _int(section, key, prefix="", minimum=1):
-    value = section[key]
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"`{prefix}{key}` must be an integer >= {minimum}. "
-                         f"Received: {prefix}{key}={value!r}")
-    return value
-
-
-def _positive_float(value, name):
-    try:
-        number = float(value)  # accepts YAML 1.1's string "1e-3"
-    except (TypeError, ValueError):
-        number = None
-    if isinstance(value, bool) or number is None or not number > 0 or number == float("inf"):
-        raise ValueError(f"`{name}` must be a number > 0. Received: {name}={value!r}")
-    return number
 
 
 def build_model(config, event_shape=None):

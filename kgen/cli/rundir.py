@@ -46,7 +46,7 @@ class RunDir:
 
         Returns:
             ``"resume"`` if ``backup/`` holds an interrupted run of the same
-            config (``train.epochs`` may differ), else ``"fresh"``.
+            config (``RESUMABLE_CHANGES`` aside), else ``"fresh"``.
 
         Raises:
             ValueError: naming ``--output-dir`` if it is a file, holds a
@@ -97,14 +97,19 @@ class RunDir:
 
 
 # Keys a resumed run may change: the length of training and how fast it runs.
+# The length may not change under a learning-rate schedule: the schedule spans it.
 RESUMABLE_CHANGES = ("epochs", "jit_compile", "steps_per_execution", "strategy", "sample_every")
 
 
 def _comparable(config):
     """The config without ``RESUMABLE_CHANGES`` (absent in older run directories)."""
     config = json.loads(json.dumps(config))
+    train = config.get("train", {})
+    scheduled = train.get("learning_rate_schedule") is not None
     for key in RESUMABLE_CHANGES:
-        config.get("train", {}).pop(key, None)
+        if not (key == "epochs" and scheduled):
+            train.pop(key, None)
+    train.setdefault("learning_rate_schedule", None)  # older run directories lack it
     return config
 
 

@@ -36,7 +36,8 @@ def run(args):
                                   batch_size=config["evaluate"]["batch_size"])
     with scope:
         model = presets.build_model(config, datasets.event_shape(train_ds))
-        model.compile(optimizer=make_optimizer(config["train"]),
+        optimizer = make_optimizer(config["train"], datasets.steps_per_epoch(train_ds))
+        model.compile(optimizer=optimizer,
                       jit_compile=config["train"]["jit_compile"],
                       steps_per_execution=config["train"]["steps_per_execution"])
     # The data must suit the model (e.g. binary for a Bernoulli likelihood).
@@ -89,19 +90,34 @@ def _strategy_scope(kind):
     return strategy(kind).scope()
 
 
-def make_optimizer(train):
+def make_optimizer(train, steps_per_epoch=None):
     """A Keras optimizer from a preset's ``train`` section.
 
+    With ``train.learning_rate_schedule: burda`` the learning rate is
+    ``kgen.schedules.burda_learning_rate`` from ``train.learning_rate`` over
+    ``train.epochs`` epochs of ``steps_per_epoch`` steps.
+
     Raises:
-        ValueError: naming ``train.optimizer`` or ``train.optimizer_args``.
+        ValueError: naming ``train.optimizer``, ``train.optimizer_args`` or,
+            if ``steps_per_epoch`` is unknown, ``train.learning_rate_schedule``.
     """
+    learning_rate = train["learning_rate"]
+    if train["learning_rate_schedule"] == "burda":
+        if steps_per_epoch is None:
+            raise ValueError("`train.learning_rate_schedule` needs the number of batches per "
+                             "epoch, and the training data does not know it. Received: "
+                             "train.learning_rate_schedule='burda'")
+        from kgen.schedules import burda_learning_rate
+
+        learning_rate = burda_learning_rate(steps_per_epoch, epochs=train["epochs"],
+                                            initial_learning_rate=learning_rate)
     try:
         prototype = keras.optimizers.get(train["optimizer"])
     except ValueError as e:
         raise ValueError(f"`train.optimizer` must be a Keras optimizer name such as 'adam'. "
                          f"Received: train.optimizer={train['optimizer']!r}") from e
     try:
-        return type(prototype)(learning_rate=train["learning_rate"], **train["optimizer_args"])
+        return type(prototype)(learning_rate=learning_rate, **train["optimizer_args"])
     except (TypeError, ValueError) as e:
         raise ValueError(f"`train.optimizer_args` are not valid for {type(prototype).__name__}: "
                          f"{e}. Received: train.optimizer_args={train['optimizer_args']!r}") from e

@@ -169,6 +169,13 @@ BAD_TRAIN_FLAGS = [
     (["vae", "--preset", "vae_digits", "--set", "train.reduce_lr_on_plateau={patience: x}"],
      "train.reduce_lr_on_plateau.patience"),
     (["vae", "--preset", "vae_digits", "--set", "data.preprocess=null"], "data.train_split"),
+    (["vae", "--preset", "vae_digits", "--set", "train.learning_rate_schedule=cosine"],
+     "train.learning_rate_schedule"),
+    (["vae", "--preset", "vae_digits", "--epochs", "8", "--set",
+      "train.learning_rate_schedule=burda", "--set", "train.reduce_lr_on_plateau={factor: 0.5}"],
+     "train.learning_rate_schedule"),
+    (["vae", "--preset", "vae_digits", "--epochs", "7", "--set",
+      "train.learning_rate_schedule=burda"], "train.epochs"),
 ]
 
 
@@ -271,3 +278,33 @@ def test_a_run_stopped_inside_the_kl_warmup_saves_the_true_elbo_loss(tmp_path):
         "--set", "train.restore_best=true")
     model = keras.models.load_model(out / "model.keras")
     assert float(model.kl_weight.numpy()) == 1.0  # best epoch had 0.2; restored, then reset
+
+
+def test_burda_schedule_spans_the_epochs_and_is_saved_with_the_model(tmp_path):
+    out = tmp_path / "burda"
+    run("train", "vae", "--preset", "vae_digits", "--output-dir", out, "--epochs", 8,
+        "--verbose", 0, "--no-eval", "--set", "train.learning_rate_schedule=burda")
+    model = keras.models.load_model(out / "model.keras")
+    steps = 15  # 1,500 digits in batches of 100
+    assert int(model.optimizer.iterations) == 8 * steps
+    schedule = model.optimizer._learning_rate  # restored from the .keras file
+    assert isinstance(schedule, keras.optimizers.schedules.PiecewiseConstantDecay)
+    assert list(schedule.boundaries) == [e * steps - 1 for e in range(1, 8)]  # a stage an epoch
+    # 8 stages from the preset's 1e-2 down to 1e-3 (Burda et al.'s 1e-3 .. 1e-4, scaled).
+    assert float(model.optimizer.learning_rate) == pytest.approx(1e-3, rel=1e-6)
+
+
+def test_a_scheduled_run_resumes_only_with_the_same_length():
+    from kgen.cli import presets, rundir
+
+    config = presets.resolve("vae_digits", epochs=8)
+    longer = presets.resolve("vae_digits", epochs=9, overrides=["train.jit_compile=true"])
+    assert rundir._comparable(config) == rundir._comparable(longer)
+    scheduled = ["train.learning_rate_schedule=burda"]
+    config = presets.resolve("vae_digits", epochs=8, overrides=scheduled)
+    longer = presets.resolve("vae_digits", epochs=9, overrides=scheduled)
+    assert rundir._comparable(config) != rundir._comparable(longer)
+    older = {k: dict(v) if isinstance(v, dict) else v
+             for k, v in presets.resolve("vae_digits").items()}
+    del older["train"]["learning_rate_schedule"]  # written before the key existed
+    assert rundir._comparable(older) == rundir._comparable(presets.resolve("vae_digits"))
