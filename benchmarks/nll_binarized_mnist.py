@@ -127,8 +127,7 @@ def main():
     model.fit(train, validation_data=valid, epochs=args.max_epochs,
               callbacks=callbacks, verbose=2)
     train_seconds = time.time() - start
-    model.set_weights(budget.best_weights)
-    model.kl_weight.assign(1.0)  # the best epoch may lie inside the KL warm-up
+    model.set_weights(budget.best_weights)  # kl_weight is not a weight: KLWarmup left it 1
 
     test_elbo = float(model.evaluate(test, verbose=0, return_dict=True)["elbo"])
     result = kgen.metrics.nll(model, test, num_samples=args.num_samples, seed=args.seed)

@@ -60,9 +60,7 @@ def run(args):
     initial_epoch = history.epoch[0] if history.epoch else config["train"]["epochs"]
     best = run_dir.checkpoints / "best.weights.h5"
     if config["train"]["restore_best"] and best.exists():
-        model.load_weights(str(best))
-        if hasattr(model, "kl_weight"):  # the best epoch may lie inside the KL warm-up
-            model.kl_weight.assign(1.0)
+        model.load_weights(str(best))  # kl_weight is not a weight: it stays 1
 
     model.save(run_dir.model)
     metrics = summarize(history, wall_time, config, args.preset, initial_epoch)

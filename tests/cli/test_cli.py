@@ -277,7 +277,8 @@ def test_a_run_stopped_inside_the_kl_warmup_saves_the_true_elbo_loss(tmp_path):
         "--verbose", 0, "--no-eval", "--set", "train.kl_warmup_epochs=5",
         "--set", "train.restore_best=true")
     model = keras.models.load_model(out / "model.keras")
-    assert float(model.kl_weight.numpy()) == 1.0  # best epoch had 0.2; restored, then reset
+    assert float(model.kl_weight.numpy()) == 1.0  # best epoch had 0.2; kl_weight is not saved
+    assert "kl_weight" not in [v.name for v in model.weights]
 
 
 def test_burda_schedule_spans_the_epochs_and_is_saved_with_the_model(tmp_path):

@@ -101,6 +101,15 @@ def main():
     }
     for key, model in (("mirrored", mirrored), ("single", single), ("wrong", wrong)):
         result[key + "_loss"], result[key] = one_step(model, x)
+    # A KL warm-up weight set from outside the step (as KLWarmup does) reaches every replica.
+    with strategy.scope():
+        warm_mirrored = small_vae()
+    warm_single = small_vae()
+    for model in (warm_mirrored, warm_single):
+        model.set_weights(initial)
+        model.kl_weight.assign(0.25)
+    for key, model in (("warm_mirrored", warm_mirrored), ("warm_single", warm_single)):
+        result[key + "_loss"], result[key] = one_step(model, x)
     result["two_optimizer_change"] = two_optimizer_fit(strategy)
     with strategy.scope():  # the real noise source, not the zero one
         noisy = kgen.models.vae.VAE(event_shape=(2,), latent_dim=1, seed=0,

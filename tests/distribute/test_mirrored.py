@@ -20,7 +20,7 @@ def result():
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])
-    for key in ("initial", "mirrored", "single", "wrong"):
+    for key in ("initial", "mirrored", "single", "wrong", "warm_mirrored", "warm_single"):
         out[key] = [np.asarray(w) for w in out[key]]
     return out
 
@@ -38,6 +38,13 @@ def test_mirrored_step_equals_single_device_step(result):
     for name, m, s in zip(result["names"], result["mirrored"], result["single"]):
         np.testing.assert_allclose(m, s, atol=1e-5, err_msg=name)
     np.testing.assert_allclose(result["mirrored_loss"], result["single_loss"], rtol=1e-6)
+
+
+def test_kl_warmup_weight_reaches_every_replica(result):
+    for name, m, s in zip(result["names"], result["warm_mirrored"], result["warm_single"]):
+        np.testing.assert_allclose(m, s, atol=1e-5, err_msg=name)
+    np.testing.assert_allclose(result["warm_mirrored_loss"], result["warm_single_loss"], rtol=1e-6)
+    assert max_diff(result["warm_single"], result["single"]) > 1e-4  # the weight was used
 
 
 def test_the_step_changed_the_weights(result):

@@ -44,9 +44,11 @@ class VAE(GenerativeModel):
     Training minimises ``-(E_q[log p(x|z)] - beta * w * KL)`` where ``beta``
     is the beta-VAE weight (Higgins et al. 2017) and ``w`` the KL warm-up
     weight in [0, 1] (Sønderby et al. 2016, arXiv:1602.02282, sec. 2.4),
-    the non-trainable variable ``kl_weight``, set by
-    ``kgen.callbacks.KLWarmup``. The reported ``elbo`` is always the true
-    bound (beta = w = 1). All values are nats per example.
+    the variable ``kl_weight``, set by ``kgen.callbacks.KLWarmup``. It is
+    training state, not a weight: it is not in ``weights`` and not saved, so
+    a restored or reloaded model trains the full ELBO (w = 1) until a
+    warm-up sets it again. The reported ``elbo`` is always the true bound
+    (beta = w = 1). All values are nats per example.
 
     Args:
         event_shape: shape of one example; default ``(28, 28, 1)``.
@@ -130,10 +132,23 @@ class VAE(GenerativeModel):
                 f"posterior with latent_dim={getattr(posterior, 'latent_dim', None)}"
             )
         self.posterior = posterior
-        self.kl_weight = self.add_weight(shape=(), initializer="ones", trainable=False,
-                                         name="kl_weight")
+        # Training-schedule state, not a weight: it is not saved, and restoring
+        # weights (a best checkpoint, set_weights) cannot bring back a value from
+        # inside a warm-up. KLWarmup sets it from the epoch index, so resumed runs
+        # continue their schedule. Keras tracks only keras.Variable, so this
+        # tf.Variable stays out of `weights`; made in a strategy scope it is mirrored.
+        self.kl_weight = tf.Variable(1.0, trainable=False, name="kl_weight",
+                                     aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
         self.trackers = {n: keras.metrics.Mean(name=n) for n in self.metric_names}
         self.build((None,) + self.event_shape)
+
+    def load_own_variables(self, store):
+        # Files written before kl_weight left the weights hold it as the model's
+        # one own variable ("vars/0"); it is schedule state, so it is skipped.
+        own = self._trainable_variables + self._non_trainable_variables
+        if not own and len(store.keys()) == 1:
+            return
+        super().load_own_variables(store)
 
     def build(self, input_shape):
         if not self.posterior.built:
