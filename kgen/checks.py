@@ -42,6 +42,32 @@ def non_negative_float(name, value):
     return float(value)
 
 
+def event_shape(name, value):
+    """Returns ``value`` as a non-empty tuple of positive ints: the shape of one
+    example. Accepts an int, a tuple or list, a ``tf.TensorShape`` or an array.
+
+    Raises:
+        TypeError: if ``value`` is not a sequence of integers (a string is refused).
+        ValueError: if it is empty or holds an integer < 1.
+    """
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        value = (value,)
+    if isinstance(value, (str, bytes)):
+        items = None
+    else:
+        try:
+            items = tuple(value)
+        except TypeError:
+            items = None
+    if items is None:
+        raise TypeError(f"`{name}` must be a non-empty tuple of positive ints. "
+                        f"Received: {name}={value!r} of type {type(value).__name__}")
+    if not items:
+        raise ValueError(f"`{name}` must be a non-empty tuple of positive ints. "
+                         f"Received: {name}={value!r}")
+    return tuple(positive_int(name, d) for d in items)
+
+
 def one_of(name, value, choices):
     """Returns ``value`` if it is one of ``choices``, else raises ``ValueError``."""
     if value not in choices:

@@ -37,6 +37,7 @@ CASES = [
     ("beta", ValueError, lambda m: VAE(beta=-1.0)),
     ("seed", ValueError, lambda m: VAE(seed=-3)),
     ("event_shape", ValueError, lambda m: VAE(event_shape=())),
+    ("event_shape", TypeError, lambda m: VAE(event_shape="784")),
     ("encoder", TypeError, lambda m: VAE(encoder="mlp")),
     ("num_samples", ValueError, lambda m: IWAE(num_samples=0)),
     ("num_samples", ValueError, lambda m: kgen.metrics.nll(m, X, num_samples=0)),
@@ -110,3 +111,10 @@ def test_bad_validation_data_fails_before_the_first_epoch(model, tmp_path):
     assert not list(tmp_path.iterdir())
     for a, b in zip(before, model.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_bad_validation_data_given_by_position_is_caught_too(model):
+    model.compile(optimizer="adam")
+    # fit(x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data)
+    testing.assert_raises_naming(ValueError, "validation_data", model.fit, X, None, 8, 1, 0,
+                                 None, 0.0, X * 0.5)

@@ -1,7 +1,6 @@
 """Likelihood metrics: importance-sampled test NLL and bits/dim."""
 
 import math
-import numbers
 import time
 
 import keras
@@ -27,16 +26,7 @@ def bits_per_dim(nats, event_shape):
     Raises:
         ValueError / TypeError: on a non-numeric ``nats`` or a bad ``event_shape``.
     """
-    if isinstance(event_shape, numbers.Integral):
-        event_shape = (event_shape,)
-    try:
-        event_shape = tuple(event_shape)  # tuple, list, tf.TensorShape, array
-    except TypeError:
-        event_shape = None
-    if not event_shape or isinstance(event_shape[0], str):
-        raise TypeError(f"`event_shape` must be a sequence of positive ints. "
-                        f"Received: event_shape={event_shape!r}")
-    dims = math.prod(checks.positive_int("event_shape", d) for d in event_shape)
+    dims = math.prod(checks.event_shape("event_shape", event_shape))
     try:
         nats = float(nats)
     except (TypeError, ValueError):

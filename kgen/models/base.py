@@ -62,16 +62,7 @@ class GenerativeModel(keras.Model):
 
     def __init__(self, event_shape, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(event_shape, int):
-            event_shape = (event_shape,)
-        if not isinstance(event_shape, (tuple, list)) or not event_shape:
-            raise ValueError(
-                "`event_shape` must be a non-empty tuple of positive ints. "
-                f"Received: event_shape={event_shape!r}"
-            )
-        self._event_shape = tuple(
-            checks.positive_int("event_shape", d) for d in event_shape
-        )
+        self._event_shape = checks.event_shape("event_shape", event_shape)
         self._seed = checks.seed("seed", seed)
         self.seed_generator = keras.random.SeedGenerator(self._seed)
 
@@ -149,7 +140,13 @@ class GenerativeModel(keras.Model):
     # --- fit with an upfront check of the data --------------------------------
     def fit(self, x=None, y=None, *args, **kwargs):
         self.validate_data(x)
-        validation = kwargs.get("validation_data")
+        # keras.Model.fit(x, y, batch_size, epochs, verbose, callbacks,
+        # validation_split, validation_data, shuffle, ...)
+        validation = args[5] if len(args) > 5 else kwargs.get("validation_data")
+        if isinstance(x, tf.data.Dataset) and len(args) < 7:
+            # Keras ignores `shuffle` for a Dataset (it is shuffled by its
+            # pipeline) yet warns about its own default True on every fit.
+            kwargs.setdefault("shuffle", False)
         if isinstance(validation, (tuple, list)):
             validation = validation[0]
         self.validate_data(validation, name="validation_data")

@@ -3,6 +3,7 @@
 import numpy as np
 import tensorflow as tf
 
+import kgen
 from kgen.models.base import GenerativeModel
 
 
@@ -44,3 +45,16 @@ def test_uniform_is_in_the_unit_interval():
     u = _model().uniform((10000,), seed=1).numpy()
     assert u.min() >= 0.0 and u.max() < 1.0
     assert abs(u.mean() - 0.5) < 0.02
+
+
+def test_fit_on_a_dataset_does_not_warn_about_keras_own_shuffle_default():
+    import warnings
+
+    model = kgen.models.vae.VAE(event_shape=(4,), latent_dim=1, seed=0,
+                                encoder=kgen.networks.mlp_encoder((4,), (3,)),
+                                decoder=kgen.networks.mlp_decoder(1, (4,), (3,)))
+    model.compile(optimizer="sgd")
+    data = tf.data.Dataset.from_tensor_slices(np.ones((8, 4), np.float32)).batch(4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(data, epochs=1, verbose=0)
