@@ -12,7 +12,11 @@ compressed to ``--max-epochs`` (``kgen.schedules.burda_learning_rate``); optiona
 warm-up (Sønderby et al. 2016, arXiv:1602.02282). The final test NLL is the k=5000
 importance-sampled bound on all 10,000 test images (their sec. 5.2).
 A cheap progress curve (k=100 on the first 1,000 test images) is recorded
-every ``--curve-every`` epochs.
+every ``--curve-every`` epochs; each epoch's entry also has the training loss,
+the validation bound and the learning rate at the epoch's end (the rate of the
+next step). ``--run-dir`` makes a run resumable across invocations (sessions):
+re-running the same command continues it (``benchmarks/resumable.py``), and
+each invocation ends by evaluating the best weights so far.
 
     python benchmarks/nll_binarized_mnist.py --model vae --minutes 60
 """
@@ -33,6 +37,7 @@ import kgen  # noqa: E402
 import kgen.data  # noqa: E402
 import kgen.metrics  # noqa: E402
 from benchmarks.common import write_result  # noqa: E402
+from benchmarks.resumable import RunState  # noqa: E402
 
 
 def build(name, seed):
@@ -49,26 +54,43 @@ def build(name, seed):
 
 
 class Budget(keras.callbacks.Callback):
-    """Stops after ``minutes``; keeps the best validation weights; records a curve."""
+    """Stops after ``minutes``; keeps the best validation weights; records a curve.
 
-    def __init__(self, minutes, curve_x, curve_every, log):
+    With a ``RunState`` (``--run-dir``) the curve, the best value and the best
+    weights carry over from earlier invocations and are saved every epoch.
+    """
+
+    def __init__(self, minutes, curve_x, curve_every, log, state=None):
         super().__init__()
         self.deadline = time.time() + 60 * minutes
         self.start = time.time()
-        self.curve_x, self.curve_every, self.log = curve_x, curve_every, log
+        self.curve_x, self.curve_every, self.log, self.state = curve_x, curve_every, log, state
         self.best, self.best_weights, self.best_epoch, self.epochs = math.inf, None, 0, 0
+        self.minutes_before, self.resumed = 0.0, False
+        if state is not None:
+            self.log.extend(state.state["curve"])
+            self.best, self.best_epoch = state.best, state.state["best_epoch"]
+            self.epochs = self.log[-1]["epoch"] if self.log else 0
+            self.minutes_before = state.total_minutes()
 
     def set_model(self, model):
         super().set_model(model)
         self.bound = model.monitor_metric
 
+    def on_epoch_begin(self, epoch, logs=None):
+        if not self.resumed:  # epochs after the last backup are run again
+            self.resumed = True
+            self.log[:] = [e for e in self.log if e["epoch"] <= epoch]
+
     def on_epoch_end(self, epoch, logs=None):
         self.epochs = epoch + 1
         # The bound, not the loss: the loss includes the KL warm-up weight.
         val = -logs.get("val_" + self.bound, logs[self.bound])
-        if val < self.best:
+        improved = val < self.best
+        if improved:
             self.best, self.best_weights, self.best_epoch = val, self.model.get_weights(), epoch + 1
-        entry = {"epoch": epoch + 1, "minutes": round((time.time() - self.start) / 60, 2),
+        minutes = (time.time() - self.start) / 60
+        entry = {"epoch": epoch + 1, "minutes": round(self.minutes_before + minutes, 2),
                  "train_loss": float(logs["loss"]), "val_negative_" + self.bound: float(val),
                  "learning_rate": float(np.asarray(self.model.optimizer.learning_rate))}
         if (epoch + 1) % self.curve_every == 0:
@@ -76,8 +98,17 @@ class Budget(keras.callbacks.Callback):
                 -np.mean(self.model.iwae_bound(self.curve_x, 100, seed=0).numpy()))
         self.log.append(entry)
         print(entry, flush=True)
+        if self.state is not None:
+            self.state.record(self.log, self.best, self.best_epoch, self.model, improved, minutes)
         if time.time() > self.deadline:
             self.model.stop_training = True
+
+    def restore_best(self):
+        """Sets the model to the best weights seen (this or an earlier invocation)."""
+        if self.best_weights is not None:
+            self.model.set_weights(self.best_weights)
+        elif self.state is not None and self.state.best_weights.is_file():
+            self.model.load_weights(str(self.state.best_weights))
 
 
 def main():
@@ -97,7 +128,11 @@ def main():
     parser.add_argument("--adam-epsilon", type=float, default=1e-7)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--tag", default="")
+    parser.add_argument("--run-dir", default=None,
+                        help="resumable run: keep its state here and continue it when the "
+                             "same command runs again (benchmarks/resumable.py)")
     args = parser.parse_args()
+    state = RunState(args.run_dir, vars(args)) if args.run_dir else None
     keras.utils.set_random_seed(args.seed)
 
     train = kgen.data.load("binarized_mnist", "train", batch_size=args.batch_size,
@@ -115,19 +150,21 @@ def main():
     model.compile(optimizer=keras.optimizers.Adam(learning_rate, epsilon=args.adam_epsilon),
                   jit_compile=args.jit_compile, steps_per_execution=args.steps_per_execution)
     log = []
-    budget = Budget(args.minutes, curve_x, args.curve_every, log)
+    budget = Budget(args.minutes, curve_x, args.curve_every, log, state)
     bound = model.monitor_metric
     plateau = keras.callbacks.ReduceLROnPlateau(monitor="val_" + bound, mode="max", factor=0.5,
                                                 patience=args.plateau_patience, min_lr=1e-5,
                                                 verbose=1)
     callbacks = [budget, plateau] if args.lr_schedule == "plateau" else [budget]
+    if state is not None:  # first: it restores the model before the others start
+        callbacks.insert(0, state.backup())
     if args.kl_warmup_epochs:
         callbacks.append(kgen.callbacks.KLWarmup(args.kl_warmup_epochs))
     start = time.time()
     model.fit(train, validation_data=valid, epochs=args.max_epochs,
               callbacks=callbacks, verbose=2)
-    train_seconds = time.time() - start
-    model.set_weights(budget.best_weights)  # kl_weight is not a weight: KLWarmup left it 1
+    train_minutes = (time.time() - start) / 60 + budget.minutes_before
+    budget.restore_best()  # kl_weight is not a weight: KLWarmup left it 1
 
     test_elbo = float(model.evaluate(test, verbose=0, return_dict=True)["elbo"])
     result = kgen.metrics.nll(model, test, num_samples=args.num_samples, seed=args.seed)
@@ -151,7 +188,10 @@ def main():
         "plateau_patience": args.plateau_patience if args.lr_schedule == "plateau" else None,
         "epochs_run": budget.epochs,
         "best_epoch": budget.best_epoch,
-        "train_minutes": round(train_seconds / 60, 2),
+        "train_minutes": round(train_minutes, 2),
+        "max_epochs": args.max_epochs,
+        "complete": budget.epochs >= args.max_epochs,
+        "invocations": state.state["invocations"] if state is not None else None,
         "test_nll_nats": round(result["nll"], 3),
         "test_nll_std_error": round(result["nll_std_error"], 3),
         "test_nll_num_samples": args.num_samples,
