@@ -13,8 +13,8 @@ warm-up (Sønderby et al. 2016, arXiv:1602.02282). The final test NLL is the k=5
 importance-sampled bound on all 10,000 test images (their sec. 5.2).
 A cheap progress curve (k=100 on the first 1,000 test images) is recorded
 every ``--curve-every`` epochs; each epoch's entry also has the training loss,
-the validation bound and the learning rate at the epoch's end (the rate of the
-next step). ``--run-dir`` makes a run resumable across invocations (sessions):
+the validation bound and the learning rate of the epoch's last step (runs
+committed before 2026-11-24 08:00 UTC logged the next step's rate). ``--run-dir`` makes a run resumable across invocations (sessions):
 re-running the same command continues it (``benchmarks/resumable.py``), and
 each invocation ends by evaluating the best weights so far.
 
@@ -51,6 +51,15 @@ def build(name, seed):
         return kgen.models.vae.VAE(latent_dim=50, posterior=posterior, analytic_kl=False,
                                    seed=seed)
     raise ValueError(f"`--model` must be vae, iwae or vae_iaf. Received: {name}")
+
+
+def last_step_rate(optimizer):
+    """The learning rate the optimizer's last step used (a schedule is read at
+    the step before ``iterations``; Keras reads it before counting the step)."""
+    rate = optimizer._learning_rate
+    if isinstance(rate, keras.optimizers.schedules.LearningRateSchedule):
+        return float(rate(max(int(optimizer.iterations) - 1, 0)))
+    return float(np.asarray(optimizer.learning_rate))
 
 
 class Budget(keras.callbacks.Callback):
@@ -92,7 +101,7 @@ class Budget(keras.callbacks.Callback):
         minutes = (time.time() - self.start) / 60
         entry = {"epoch": epoch + 1, "minutes": round(self.minutes_before + minutes, 2),
                  "train_loss": float(logs["loss"]), "val_negative_" + self.bound: float(val),
-                 "learning_rate": float(np.asarray(self.model.optimizer.learning_rate))}
+                 "learning_rate": last_step_rate(self.model.optimizer)}
         if (epoch + 1) % self.curve_every == 0:
             entry["test_nll_k100_first1000"] = float(
                 -np.mean(self.model.iwae_bound(self.curve_x, 100, seed=0).numpy()))
@@ -132,6 +141,11 @@ def main():
                         help="resumable run: keep its state here and continue it when the "
                              "same command runs again (benchmarks/resumable.py)")
     args = parser.parse_args()
+    if args.lr_schedule == "burda" and args.max_epochs < kgen.schedules.BURDA_STAGES:
+        parser.error(f"--max-epochs must be >= {kgen.schedules.BURDA_STAGES} with "
+                     f"--lr-schedule burda (one epoch a stage). Received: {args.max_epochs}")
+    if not args.adam_epsilon > 0:
+        parser.error(f"--adam-epsilon must be > 0. Received: {args.adam_epsilon}")
     state = RunState(args.run_dir, vars(args)) if args.run_dir else None
     keras.utils.set_random_seed(args.seed)
 
@@ -145,7 +159,7 @@ def main():
     learning_rate = args.learning_rate
     if args.lr_schedule == "burda":
         learning_rate = kgen.schedules.burda_learning_rate(
-            steps_per_epoch=50_000 // args.batch_size, epochs=args.max_epochs,
+            steps_per_epoch=int(train.cardinality()), epochs=args.max_epochs,
             initial_learning_rate=args.learning_rate)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate, epsilon=args.adam_epsilon),
                   jit_compile=args.jit_compile, steps_per_execution=args.steps_per_execution)

@@ -19,6 +19,6 @@ from kgen import export  # noqa: F401
 from kgen import layers  # noqa: F401
 from kgen import metrics  # noqa: F401
 from kgen import models  # noqa: F401
-from kgen import schedules  # noqa: F401
 from kgen import networks  # noqa: F401
+from kgen import schedules  # noqa: F401
 from kgen.models import GenerativeModel  # noqa: F401

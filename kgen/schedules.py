@@ -21,7 +21,8 @@ def burda_stage_epochs(epochs=BURDA_EPOCHS, num_stages=BURDA_STAGES):
         num_stages: int >= 1.
 
     Returns:
-        A list of ``num_stages`` positive ints that add up to ``epochs``.
+        A non-decreasing list of ``num_stages`` positive ints that add up to
+        ``epochs``.
 
     Raises:
         TypeError, ValueError: naming the argument, if it is not an int in range.
@@ -33,7 +34,9 @@ def burda_stage_epochs(epochs=BURDA_EPOCHS, num_stages=BURDA_STAGES):
     stages.append(epochs - sum(stages))
     if stages[-1] < 1:  # only when many stages share few epochs
         stages = [1] * (num_stages - 1) + [epochs - num_stages + 1]
-    return stages
+    # With few epochs the one-epoch minimum can leave the last stage short;
+    # sorting keeps the total and the lengths and makes them non-decreasing.
+    return sorted(stages)
 
 
 def burda_learning_rate(steps_per_epoch, epochs=BURDA_EPOCHS, initial_learning_rate=1e-3,

@@ -25,7 +25,8 @@ take the defaults of ``DEFAULTS``::
       learning_rate: 1.0e-3      # write 1.0e-3: YAML 1.1 reads 1e-3 as a string
       optimizer_args: {}         # more optimizer keyword arguments
       learning_rate_schedule: null   # or burda: Burda et al.'s stepwise decay from
-                                 # learning_rate, compressed to train.epochs
+                                 # learning_rate, compressed to train.epochs (a
+                                 # max_minutes stop can end it before its last stages)
       reduce_lr_on_plateau: null # or {factor: 0.5, patience: 8, min_lr: 1.0e-5}
       max_minutes: null          # stop after this wall time (kgen.callbacks.TimeLimit)
       restore_best: false        # keep the weights of the best validation epoch
@@ -53,7 +54,7 @@ import yaml
 
 from kgen import checks
 from kgen.cli import train_section
-from kgen.cli._values import int_value, positive_float
+from kgen.cli._values import int_value
 
 CONFIG_DIR = pathlib.Path(__file__).resolve().parent.parent / "configs"
 

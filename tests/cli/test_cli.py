@@ -274,10 +274,14 @@ def test_checkpoints_follow_the_bound_each_model_maximises():
 def test_a_run_stopped_inside_the_kl_warmup_saves_the_true_elbo_loss(tmp_path):
     out = tmp_path / "warm"
     run("train", "vae", "--preset", "vae_digits", "--output-dir", out, "--epochs", 2,
-        "--verbose", 0, "--no-eval", "--set", "train.kl_warmup_epochs=5",
-        "--set", "train.restore_best=true")
+        "--verbose", 0, "--set", "train.kl_warmup_epochs=5", "--set", "train.restore_best=true",
+        "--set", "evaluate.num_samples=2")
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["history"]["kl_weight"] == [0.0, 0.2]
+    # Evaluated in the same process after the best weights were restored: w = 1.
+    assert metrics["eval"]["loss"] == pytest.approx(-metrics["eval"]["elbo"], rel=1e-6)
     model = keras.models.load_model(out / "model.keras")
-    assert float(model.kl_weight.numpy()) == 1.0  # best epoch had 0.2; kl_weight is not saved
+    assert float(model.kl_weight.numpy()) == 1.0
     assert "kl_weight" not in [v.name for v in model.weights]
 
 

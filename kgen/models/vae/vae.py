@@ -44,10 +44,10 @@ class VAE(GenerativeModel):
     Training minimises ``-(E_q[log p(x|z)] - beta * w * KL)`` where ``beta``
     is the beta-VAE weight (Higgins et al. 2017) and ``w`` the KL warm-up
     weight in [0, 1] (Sønderby et al. 2016, arXiv:1602.02282, sec. 2.4),
-    the variable ``kl_weight``, set by ``kgen.callbacks.KLWarmup``. It is
-    training state, not a weight: it is not in ``weights`` and not saved, so
-    a restored or reloaded model trains the full ELBO (w = 1) until a
-    warm-up sets it again. The reported ``elbo`` is always the true bound
+    the variable ``kl_weight``, set by ``kgen.callbacks.KLWarmup`` (which
+    sets it back to 1 when training ends). It is training state, not a
+    weight: it is not in ``weights``, ``.keras`` or ``.weights.h5`` files,
+    so restoring weights leaves it unchanged and a loaded model has w = 1. The reported ``elbo`` is always the true bound
     (beta = w = 1). All values are nats per example.
 
     Args:
@@ -132,9 +132,9 @@ class VAE(GenerativeModel):
                 f"posterior with latent_dim={getattr(posterior, 'latent_dim', None)}"
             )
         self.posterior = posterior
-        # Training-schedule state, not a weight: it is not saved, and restoring
-        # weights (a best checkpoint, set_weights) cannot bring back a value from
-        # inside a warm-up. KLWarmup sets it from the epoch index, so resumed runs
+        # Training-schedule state, not a weight: Keras files do not hold it, and
+        # restoring weights (a best checkpoint, set_weights) cannot bring back a
+        # value from inside a warm-up. KLWarmup sets it from the epoch index, so resumed runs
         # continue their schedule. Keras tracks only keras.Variable, so this
         # tf.Variable stays out of `weights`; made in a strategy scope it is mirrored.
         self.kl_weight = tf.Variable(1.0, trainable=False, name="kl_weight",
@@ -146,7 +146,7 @@ class VAE(GenerativeModel):
         # Files written before kl_weight left the weights hold it as the model's
         # one own variable ("vars/0"); it is schedule state, so it is skipped.
         own = self._trainable_variables + self._non_trainable_variables
-        if not own and len(store.keys()) == 1:
+        if not own and list(store.keys()) == ["0"] and tuple(store["0"].shape) == ():
             return
         super().load_own_variables(store)
 
