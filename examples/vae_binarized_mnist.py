@@ -19,17 +19,21 @@ import kgen.metrics
 
 parser = argparse.ArgumentParser(description=__doc__)
 parser.add_argument("--epochs", type=int, default=10)
+parser.add_argument("--num-samples", type=int, default=1000, help="k of the test NLL")
+parser.add_argument("--output-dir", default=os.path.dirname(os.path.abspath(__file__)),
+                    help="where latent_manifold.png goes (default: examples/)")
 args = parser.parse_args()
-here = os.path.dirname(os.path.abspath(__file__))
 
 keras.utils.set_random_seed(0)
 train = kgen.data.load("binarized_mnist", "train", batch_size=100, shuffle=True, seed=0)
+valid = kgen.data.load("binarized_mnist", "validation", batch_size=1000)
 test = kgen.data.load("binarized_mnist", "test", batch_size=100)
 
 model = kgen.models.vae.VAE(latent_dim=2, seed=0)  # 784-200-200-2 tanh, Bernoulli
 model.compile(optimizer=keras.optimizers.Adam(1e-3))
-model.fit(train, epochs=args.epochs, validation_data=test, verbose=2,
-          callbacks=[kgen.callbacks.LatentManifold(grid_size=20, png_dir=here)])
+model.fit(train, epochs=args.epochs, validation_data=valid, verbose=2,
+          callbacks=[kgen.callbacks.LatentManifold(grid_size=20, png_dir=args.output_dir)])
 
 print("test ELBO (nats):", model.evaluate(test, return_dict=True, verbose=0)["elbo"])
-print("test NLL, k=1000 (nats):", kgen.metrics.nll(model, test, num_samples=1000)["nll"])
+nll = kgen.metrics.nll(model, test, num_samples=args.num_samples, seed=0)["nll"]
+print(f"test NLL, k={args.num_samples} (nats):", nll)
