@@ -13,8 +13,9 @@ warm-up (Sønderby et al. 2016, arXiv:1602.02282). The final test NLL is the k=5
 importance-sampled bound on all 10,000 test images (their sec. 5.2).
 A cheap progress curve (k=100 on the first 1,000 test images) is recorded
 every ``--curve-every`` epochs; each epoch's entry also has the training loss,
-the validation bound and the learning rate of the epoch's last step (runs
-committed before 2026-11-24 08:00 UTC logged the next step's rate). ``--run-dir`` makes a run resumable across invocations (sessions):
+the validation bound and the learning rate of the epoch's last step (runs of
+commit 0ec57e9, such as ``nll_vae_binarized_mnist_burda_xla.json``, logged
+the next step's rate). ``--run-dir`` makes a run resumable across invocations (sessions):
 re-running the same command continues it (``benchmarks/resumable.py``), and
 each invocation ends by evaluating the best weights so far.
 

@@ -28,7 +28,7 @@ from benchmarks.common import COMMIT_AT_START  # noqa: E402
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 TEST_FIELDS = ("test_nll_nats", "test_nll_std_error", "test_nll_num_samples",
-               "test_nll_eval_minutes", "test_negative_elbo_nats")
+               "test_nll_num_examples", "test_nll_eval_minutes", "test_negative_elbo_nats")
 
 
 def main():
@@ -39,7 +39,8 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     json_path = os.path.join(RESULTS, f"{args.name}.json")
-    result = json.load(open(json_path))
+    with open(json_path) as f:
+        result = json.load(f)
     model = keras.models.load_model(os.path.join(RESULTS, f"{args.name}.keras"), safe_mode=True)
     test = kgen.data.load("binarized_mnist", "test", batch_size=100)
     elbo = float(model.evaluate(test, verbose=0, return_dict=True)["elbo"])
@@ -63,9 +64,10 @@ def main():
         "reason": args.reason,
         "replaced": previous,
     })
-    with open(json_path, "w") as f:
+    with open(json_path + ".tmp", "w") as f:
         json.dump(result, f, indent=2)
         f.write("\n")
+    os.replace(json_path + ".tmp", json_path)  # a failed write leaves the old file
     print("updated", json_path)
 
 

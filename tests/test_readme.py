@@ -3,9 +3,12 @@
 import pathlib
 import re
 
+import pytest
+
 README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
 
 
+@pytest.mark.slow
 def test_readme_python_api_example_runs(tmp_path, monkeypatch):
     text = README.read_text()
     section = text[text.index("## Python API"):]

@@ -128,7 +128,7 @@ def make_dataset(split, manual_dir=None, data_dir=None):
             manual_dir=str(pathlib.Path(folder)), try_download_gcs=False
         )
         bld.download_and_prepare(download_config=config)
-    images = _split_images(split, str(_paths.tfds_data_dir(data_dir)))
+    images = _split_images(split, str(pathlib.Path(_paths.tfds_data_dir(data_dir)).resolve()))
     ds = tf.data.Dataset.from_tensor_slices(images)
     return ds.map(lambda x: tf.cast(x, tf.float32), num_parallel_calls=tf.data.AUTOTUNE,
                   deterministic=True)
