@@ -1,12 +1,18 @@
 """Value checks of preset keys: errors name the key and the value received."""
 
 
-def int_value(section, key, prefix="", minimum=1):
-    value = section[key]
+def integer(name, value, minimum=1):
+    """``value`` if it is an int >= ``minimum``; else a ``ValueError`` naming ``name``
+    (a preset key such as ``train.epochs``, or a flag such as ``--epochs``)."""
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"`{prefix}{key}` must be an integer >= {minimum}. "
-                         f"Received: {prefix}{key}={value!r}")
+        raise ValueError(f"`{name}` must be an integer >= {minimum}. "
+                         f"Received: {name}={value!r}")
     return value
+
+
+def int_value(section, key, prefix="", minimum=1):
+    """``integer`` of ``section[key]``, named ``prefix + key``."""
+    return integer(prefix + key, section[key], minimum)
 
 
 def positive_float(value, name):

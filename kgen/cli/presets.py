@@ -54,7 +54,7 @@ import yaml
 
 from kgen import checks
 from kgen.cli import train_section
-from kgen.cli._values import int_value
+from kgen.cli._values import int_value, integer
 
 CONFIG_DIR = pathlib.Path(__file__).resolve().parent.parent / "configs"
 
@@ -117,11 +117,11 @@ def resolve(preset, model=None, overrides=(), epochs=None, batch_size=None, seed
         ValueError: naming the flag or key of the first invalid value.
     """
     if epochs is not None:
-        _flag_int("--epochs", epochs, 1)
+        integer("--epochs", epochs)
     if batch_size is not None:
-        _flag_int("--batch-size", batch_size, 1)
+        integer("--batch-size", batch_size)
     if seed is not None:
-        _flag_int("--seed", seed, 0)
+        integer("--seed", seed, minimum=0)
     if model is not None:
         import kgen.models
 
@@ -146,12 +146,6 @@ def resolve(preset, model=None, overrides=(), epochs=None, batch_size=None, seed
         raise ValueError(f"MODEL must match the preset's `model: {config['model']}`. "
                          f"Received: MODEL={model!r}")
     return config
-
-
-def _flag_int(flag, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"`{flag}` must be an integer >= {minimum}. Received: {flag}={value!r}")
-    return value
 
 
 def _merge(defaults, raw):

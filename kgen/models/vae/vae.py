@@ -47,8 +47,9 @@ class VAE(GenerativeModel):
     the variable ``kl_weight``, set by ``kgen.callbacks.KLWarmup`` (which
     sets it back to 1 when training ends). It is training state, not a
     weight: it is not in ``weights``, ``.keras`` or ``.weights.h5`` files,
-    so restoring weights leaves it unchanged and a loaded model has w = 1. The reported ``elbo`` is always the true bound
-    (beta = w = 1). All values are nats per example.
+    so restoring weights leaves it unchanged and a loaded model has w = 1.
+    The reported ``elbo`` is always the true bound (beta = w = 1). All
+    values are nats per example.
 
     Args:
         event_shape: shape of one example; default ``(28, 28, 1)``.
@@ -134,9 +135,10 @@ class VAE(GenerativeModel):
         self.posterior = posterior
         # Training-schedule state, not a weight: Keras files do not hold it, and
         # restoring weights (a best checkpoint, set_weights) cannot bring back a
-        # value from inside a warm-up. KLWarmup sets it from the epoch index, so resumed runs
-        # continue their schedule. Keras tracks only keras.Variable, so this
-        # tf.Variable stays out of `weights`; made in a strategy scope it is mirrored.
+        # value from inside a warm-up. KLWarmup sets it from the epoch index, so
+        # resumed runs continue their schedule. Keras tracks only keras.Variable,
+        # so this tf.Variable stays out of `weights`; made in a strategy scope it
+        # is mirrored.
         self.kl_weight = tf.Variable(1.0, trainable=False, name="kl_weight",
                                      aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
         self.trackers = {n: keras.metrics.Mean(name=n) for n in self.metric_names}
