@@ -17,12 +17,16 @@ the validation bound and the learning rate of the epoch's last step (runs of
 commit 0ec57e9, such as ``nll_vae_binarized_mnist_burda_xla.json``, logged
 the next step's rate). ``--run-dir`` makes a run resumable across invocations (sessions):
 re-running the same command continues it (``benchmarks/resumable.py``), and
-each invocation ends by evaluating the best weights so far.
+each invocation ends by evaluating the best weights so far. ``--init-from
+FILE.keras`` starts from a saved model of the same architecture, e.g. IWAE
+training continued from a trained VAE (Burda et al. sec. 5.2, Table 2:
+"continuing to train a VAE with the IWAE objective").
 
     python benchmarks/nll_binarized_mnist.py --model vae --minutes 60
 """
 
 import argparse
+import hashlib
 import math
 import os
 import sys
@@ -52,6 +56,31 @@ def build(name, seed):
         return kgen.models.vae.VAE(latent_dim=50, posterior=posterior, analytic_kl=False,
                                    seed=seed)
     raise ValueError(f"`--model` must be vae, iwae or vae_iaf. Received: {name}")
+
+
+def init_from(model, path, x):
+    """Copies the weights of the model saved at ``path`` into ``model``.
+
+    The two must have the same networks (a VAE and an IWAE of one
+    architecture do). Raises ``ValueError`` if the weights differ in number or
+    shape, or if the copy does not reproduce the source's k=100 bound on ``x``
+    exactly. Returns the file's SHA-256, for the result JSON.
+    """
+    source = keras.models.load_model(path, safe_mode=True)
+    model.build(tuple(x.shape))
+    theirs, ours = source.get_weights(), model.weights
+    shapes = [tuple(w.shape) for w in theirs], [tuple(w.shape) for w in ours]
+    if shapes[0] != shapes[1]:
+        raise ValueError(f"`--init-from` {path} holds weights of shapes {shapes[0]}; the model "
+                         f"has {shapes[1]}. Received: --init-from={path}")
+    model.set_weights(theirs)
+    a = source.iwae_bound(x, 100, seed=0).numpy()
+    b = model.iwae_bound(x, 100, seed=0).numpy()
+    if not np.array_equal(a, b):
+        raise ValueError(f"`--init-from` {path}: the copied model's bound differs from the "
+                         f"source's (max |diff| {np.max(np.abs(a - b))}).")
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
 
 
 def last_step_rate(optimizer):
@@ -138,6 +167,9 @@ def main():
     parser.add_argument("--adam-epsilon", type=float, default=1e-7)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--tag", default="")
+    parser.add_argument("--init-from", default=None,
+                        help="a .keras model of the same architecture to start from, e.g. "
+                             "benchmarks/results/nll_vae_binarized_mnist_burda_xla.keras")
     parser.add_argument("--run-dir", default=None,
                         help="resumable run: keep its state here and continue it when the "
                              "same command runs again (benchmarks/resumable.py)")
@@ -157,6 +189,7 @@ def main():
     curve_x = next(iter(kgen.data.load("binarized_mnist", "test", batch_size=1000)))
 
     model = build(args.model, args.seed)
+    init_sha256 = init_from(model, args.init_from, curve_x) if args.init_from else None
     learning_rate = args.learning_rate
     if args.lr_schedule == "burda":
         learning_rate = kgen.schedules.burda_learning_rate(
@@ -194,6 +227,8 @@ def main():
         "learning_rate": args.learning_rate,
         "kl_warmup_epochs": args.kl_warmup_epochs,
         "jit_compile": args.jit_compile,
+        "init_from": ({"file": os.path.basename(args.init_from), "sha256": init_sha256}
+                      if args.init_from else None),
         "steps_per_execution": args.steps_per_execution,
         "selected_on": "val_" + bound,
         "lr_schedule": args.lr_schedule,
