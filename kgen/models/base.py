@@ -13,6 +13,8 @@ from kgen import checks
 # different numbers from one seed: compare XLA and non-XLA runs with
 # kgen.testing.ZeroNoise.
 RNG_ALG = "philox"
+# Where save_own_variables keeps the seed generator's state.
+SEED_STATE_KEY = "seed_generator_state"
 
 
 class GenerativeModel(keras.Model):
@@ -35,7 +37,10 @@ class GenerativeModel(keras.Model):
 
     Randomness goes through ``self.seed_generator`` (a
     ``keras.random.SeedGenerator`` built from ``seed``); methods that take a
-    ``seed=`` argument are reproducible when it is an integer.
+    ``seed=`` argument are reproducible when it is an integer. The
+    generator's position is saved with the weights (``save_weights``,
+    ``.keras``, ``BackupAndRestore``), so a resumed ``fit`` draws the noise
+    an uninterrupted one would have drawn.
 
     ``monitor_metric`` names the metric that best measures the model (its
     bound on log p(x), higher is better; ``None``: the loss), which the CLI
@@ -178,6 +183,20 @@ class GenerativeModel(keras.Model):
                                      name=name)
         elif isinstance(x, (np.ndarray, tf.Tensor, list)):
             self.validate_inputs(x, name=name)
+
+    # --- the noise stream's position is part of the saved state ---------------
+    def save_own_variables(self, store):
+        super().save_own_variables(store)
+        store[SEED_STATE_KEY] = keras.ops.convert_to_numpy(self.seed_generator.state)
+
+    def load_own_variables(self, store):
+        # Files written before the position was saved lack the key: the
+        # generator then stays where it is.
+        keys = list(store.keys())
+        if SEED_STATE_KEY in keys:
+            self.seed_generator.state.assign(np.asarray(store[SEED_STATE_KEY]))
+            store = {k: store[k] for k in keys if k != SEED_STATE_KEY}
+        super().load_own_variables(store)
 
     def get_config(self):
         config = super().get_config()

@@ -1,5 +1,6 @@
 """The noise source of ``GenerativeModel``: seeded, and advanced alike under XLA."""
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -39,6 +40,26 @@ def test_xla_steps_advance_the_generator_like_eager_steps():
     np.testing.assert_array_equal(compiled.seed_generator.state.numpy(),
                                   eager.seed_generator.state.numpy())
     assert not np.allclose(xla[0], xla[1]) and not np.allclose(xla[1], xla[2])
+
+
+def test_saved_weights_keep_the_generator_position(tmp_path):
+    # save_weights / .keras / BackupAndRestore hold the generator's state, so a
+    # restored model draws what the original draws next.
+    from kgen.models.vae import VAE
+
+    model = VAE(event_shape=(4,), latent_dim=2, seed=1)
+    for _ in range(3):
+        model.standard_normal((2,))
+    model.save_weights(tmp_path / "m.weights.h5")
+    model.save(tmp_path / "m.keras")
+    expected = model.standard_normal((5,)).numpy()
+    restored = VAE(event_shape=(4,), latent_dim=2, seed=1)
+    restored.load_weights(tmp_path / "m.weights.h5")
+    loaded = keras.models.load_model(tmp_path / "m.keras", safe_mode=True)
+    np.testing.assert_array_equal(restored.standard_normal((5,)).numpy(), expected)
+    np.testing.assert_array_equal(loaded.standard_normal((5,)).numpy(), expected)
+    fresh = VAE(event_shape=(4,), latent_dim=2, seed=1)
+    assert not np.allclose(fresh.standard_normal((5,)).numpy(), expected)
 
 
 def test_uniform_is_in_the_unit_interval():

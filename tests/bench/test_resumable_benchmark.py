@@ -1,0 +1,84 @@
+"""The NLL benchmark's resumable runs (``--run-dir``) and ``--init-from``,
+on a tiny VAE: a run stopped by its time budget and started again ends where
+an uninterrupted run ends."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from benchmarks.nll_binarized_mnist import Budget, init_from
+from benchmarks.resumable import RunState
+from kgen import networks, testing
+from kgen.models.vae import IWAE, VAE
+
+SETTINGS = {"model": "vae", "minutes": 1.0, "seed": 0, "tag": ""}
+
+
+def tiny(cls=VAE, hidden=(16,)):
+    return cls(event_shape=(6,), latent_dim=3, encoder=networks.mlp_encoder((6,), hidden),
+               decoder=networks.mlp_decoder(3, (6,), hidden), seed=0)
+
+
+def data():
+    x = testing.random_binary((64, 6)).astype("float32")
+    return tf.data.Dataset.from_tensor_slices(x).batch(16), x[:16]
+
+
+def invocation(run_dir, minutes, epochs=3):
+    """One command line: a fresh process would build, compile and fit anew."""
+    keras.utils.set_random_seed(0)
+    train, curve_x = data()
+    model = tiny()
+    model.compile(optimizer=keras.optimizers.Adam(1e-2))
+    state = RunState(run_dir, dict(SETTINGS, minutes=minutes))
+    budget = Budget(minutes, curve_x, curve_every=1, log=[], state=state)
+    model.fit(train, validation_data=train, epochs=epochs, verbose=0,
+              callbacks=[state.backup(), budget])
+    return model, budget, state
+
+
+def test_run_state_pins_settings(tmp_path):
+    RunState(tmp_path, SETTINGS)
+    RunState(tmp_path, dict(SETTINGS, minutes=5.0, tag="_b"))  # free to change
+    with pytest.raises(ValueError, match=r"other settings \['model'\]"):
+        RunState(tmp_path, dict(SETTINGS, model="iwae"))
+    assert json.loads((tmp_path / "args.json").read_text()) == {"model": "vae", "seed": 0}
+
+
+def test_stopped_run_continues_to_the_uninterrupted_result(tmp_path):
+    whole, whole_budget, _ = invocation(tmp_path / "whole", minutes=60)
+    # minutes=0: the budget stops fit after its first epoch; the backup stays.
+    _, first, _ = invocation(tmp_path / "split", minutes=0)
+    assert first.epochs == 1
+    resumed, second, state = invocation(tmp_path / "split", minutes=60)
+    assert [e["epoch"] for e in second.log] == [1, 2, 3]
+    assert len(state.state["invocations"]) == 2
+    for a, b in zip(resumed.get_weights(), whole.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose([e["val_negative_elbo"] for e in second.log],
+                               [e["val_negative_elbo"] for e in whole_budget.log], rtol=1e-5)
+    saved = json.loads((tmp_path / "split" / "state.json").read_text())
+    assert saved["best_epoch"] == whole_budget.best_epoch
+    # The best weights of both invocations are on disk and restored at the end.
+    second.best_weights = None
+    second.restore_best()
+    whole_budget.restore_best()
+    for a, b in zip(resumed.get_weights(), whole.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_init_from_copies_a_vae_into_an_iwae(tmp_path):
+    vae = tiny()
+    x = testing.random_binary((8, 6)).astype("float32")
+    vae.build(x.shape)
+    path = str(tmp_path / "vae.keras")
+    vae.save(path)
+    iwae = tiny(IWAE)
+    digest = init_from(iwae, path, x)
+    assert len(digest) == 64
+    np.testing.assert_array_equal(iwae.iwae_bound(x, 7, seed=3), vae.iwae_bound(x, 7, seed=3))
+    with pytest.raises(ValueError, match="--init-from"):
+        init_from(tiny(IWAE, hidden=(8,)), path, x)
