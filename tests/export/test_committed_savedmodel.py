@@ -15,9 +15,10 @@ def test_committed_savedmodel_serves_a_trained_vae():
     assert set(loaded.signatures) >= {"serving_default", "sample", "encode", "decode", "elbo"}
     x = next(iter(kgen.data.load("binarized_mnist", "test", batch_size=200)))
     elbo = loaded.signatures["elbo"](x=x)["elbo"].numpy()
-    # benchmarks/results/nll_vae_binarized_mnist.json: test ELBO -95.3 nats over all
-    # 10k images (an untrained model: about -543).
-    assert elbo.shape == (200,) and -105.0 < elbo.mean() < -85.0
+    # Exported from the best weights of benchmarks/results/
+    # nll_vae_binarized_mnist_burda_xla.json (test NLL 88.28, test ELBO -93.2 nats
+    # over all 10k images; -93.35 on these 200; an untrained model: about -543).
+    assert elbo.shape == (200,) and -100.0 < elbo.mean() < -88.0
     z = loaded.signatures["encode"](x=x)["z"]
     assert z.shape == (200, 50)
     reconstruction = loaded.signatures["decode"](z=z)["x"].numpy()
