@@ -61,26 +61,60 @@ def build(name, seed):
 def init_from(model, path, x):
     """Copies the weights of the model saved at ``path`` into ``model``.
 
-    The two must have the same networks (a VAE and an IWAE of one
-    architecture do). Raises ``ValueError`` if the weights differ in number or
-    shape, or if the copy does not reproduce the source's k=100 bound on ``x``
-    exactly. Returns the file's SHA-256, for the result JSON.
+    The encoder and decoder must match in shape. A posterior of the same
+    class is copied whole; otherwise only the Dense head that gives the
+    Gaussian, so a VAE's posterior starts the base Gaussian of a VAE+IAF,
+    whose flow steps keep their initialization. When every weight is copied
+    (a VAE into an IWAE of the same networks) the copy must reproduce the
+    source's k=100 bound on ``x`` exactly.
+
+    Returns:
+        ``{"file", "sha256", "fresh_weights"}`` for the result JSON:
+        ``fresh_weights`` lists the paths of the weights not copied.
+
+    Raises:
+        ValueError: if a network's or the posterior's shapes differ, if the
+            source's posterior has more than the head to copy, or if a full
+            copy's bound differs.
     """
     source = keras.models.load_model(path, safe_mode=True)
     model.build(tuple(x.shape))
-    theirs, ours = source.get_weights(), model.weights
-    shapes = [tuple(w.shape) for w in theirs], [tuple(w.shape) for w in ours]
-    if shapes[0] != shapes[1]:
-        raise ValueError(f"`--init-from` {path} holds weights of shapes {shapes[0]}; the model "
-                         f"has {shapes[1]}. Received: --init-from={path}")
-    model.set_weights(theirs)
-    a = source.iwae_bound(x, 100, seed=0).numpy()
-    b = model.iwae_bound(x, 100, seed=0).numpy()
-    if not np.array_equal(a, b):
-        raise ValueError(f"`--init-from` {path}: the copied model's bound differs from the "
-                         f"source's (max |diff| {np.max(np.abs(a - b))}).")
+
+    def fail(what):
+        raise ValueError(f"`--init-from` {path} does not fit the model: {what}. "
+                         f"Received: --init-from={path}")
+
+    for part in ("encoder", "decoder"):
+        theirs, ours = getattr(source, part).get_weights(), getattr(model, part).weights
+        shapes = [w.shape for w in theirs], [tuple(w.shape) for w in ours]
+        if shapes[0] != shapes[1]:
+            fail(f"its {part} has weights of shapes {shapes[0]}, the model's {shapes[1]}")
+        getattr(model, part).set_weights(theirs)
+    theirs, ours = source.posterior, model.posterior
+    if type(theirs) is type(ours):  # a VAE into an IWAE: the same posterior
+        parts = [(theirs, ours)]
+    else:  # both have the Dense head that gives the (base) Gaussian
+        if not (hasattr(theirs, "head") and hasattr(ours, "head")):
+            fail(f"its {type(theirs).__name__} and the model's {type(ours).__name__} do not "
+                 f"both have a Gaussian head")
+        parts = [(theirs.head, ours.head)]
+        if len(theirs.weights) != len(theirs.head.weights):
+            fail(f"its {type(theirs).__name__} has weights besides its Gaussian head")
+    for src, dst in parts:
+        shapes = [w.shape for w in src.get_weights()], [tuple(w.shape) for w in dst.weights]
+        if shapes[0] != shapes[1]:
+            fail(f"its posterior has weights of shapes {shapes[0]}, the model's {shapes[1]}")
+        dst.set_weights(src.get_weights())
+    copied = {id(v) for _, dst in parts for v in dst.weights}
+    fresh = [v.path for v in ours.weights if id(v) not in copied]
+    if not fresh:
+        a = source.iwae_bound(x, 100, seed=0).numpy()
+        b = model.iwae_bound(x, 100, seed=0).numpy()
+        if not np.array_equal(a, b):
+            fail(f"the copy's bound differs from the source's by up to {np.max(np.abs(a - b))}")
     with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
+        digest = hashlib.sha256(f.read()).hexdigest()
+    return {"file": os.path.basename(path), "sha256": digest, "fresh_weights": fresh}
 
 
 def last_step_rate(optimizer):
@@ -189,7 +223,7 @@ def main():
     curve_x = next(iter(kgen.data.load("binarized_mnist", "test", batch_size=1000)))
 
     model = build(args.model, args.seed)
-    init_sha256 = init_from(model, args.init_from, curve_x) if args.init_from else None
+    initialized_from = init_from(model, args.init_from, curve_x) if args.init_from else None
     learning_rate = args.learning_rate
     if args.lr_schedule == "burda":
         learning_rate = kgen.schedules.burda_learning_rate(
@@ -227,8 +261,7 @@ def main():
         "learning_rate": args.learning_rate,
         "kl_warmup_epochs": args.kl_warmup_epochs,
         "jit_compile": args.jit_compile,
-        "init_from": ({"file": os.path.basename(args.init_from), "sha256": init_sha256}
-                      if args.init_from else None),
+        "init_from": initialized_from,
         "steps_per_execution": args.steps_per_execution,
         "selected_on": "val_" + bound,
         "lr_schedule": args.lr_schedule,

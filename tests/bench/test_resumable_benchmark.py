@@ -12,7 +12,7 @@ import tensorflow as tf
 from benchmarks.nll_binarized_mnist import Budget, init_from
 from benchmarks.resumable import RunState
 from kgen import networks, testing
-from kgen.models.vae import IWAE, VAE
+from kgen.models.vae import IAFPosterior, IWAE, VAE
 
 SETTINGS = {"model": "vae", "minutes": 1.0, "seed": 0, "tag": ""}
 
@@ -70,15 +70,25 @@ def test_stopped_run_continues_to_the_uninterrupted_result(tmp_path):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
-def test_init_from_copies_a_vae_into_an_iwae(tmp_path):
+def test_init_from_copies_a_vae_into_an_iwae_or_the_base_of_an_iaf(tmp_path):
     vae = tiny()
     x = testing.random_binary((8, 6)).astype("float32")
     vae.build(x.shape)
     path = str(tmp_path / "vae.keras")
     vae.save(path)
     iwae = tiny(IWAE)
-    digest = init_from(iwae, path, x)
-    assert len(digest) == 64
+    record = init_from(iwae, path, x)
+    assert len(record["sha256"]) == 64 and record["fresh_weights"] == []
     np.testing.assert_array_equal(iwae.iwae_bound(x, 7, seed=3), vae.iwae_bound(x, 7, seed=3))
-    with pytest.raises(ValueError, match="--init-from"):
-        init_from(tiny(IWAE, hidden=(8,)), path, x)
+
+    iaf = VAE(event_shape=(6,), latent_dim=3, encoder=networks.mlp_encoder((6,), (16,)),
+              decoder=networks.mlp_decoder(3, (6,), (16,)), analytic_kl=False, seed=0,
+              posterior=IAFPosterior(3, num_flows=1, hidden_units=(8,), name="posterior"))
+    record = init_from(iaf, path, x)
+    assert record["fresh_weights"] and all("made_0" in w for w in record["fresh_weights"])
+    for a, b in zip(iaf.encoder.weights + iaf.decoder.weights + iaf.posterior.head.weights,
+                    vae.encoder.weights + vae.decoder.weights + vae.posterior.weights):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="--init-from.*decoder"):
+        init_from(VAE(event_shape=(6,), latent_dim=3, encoder=networks.mlp_encoder((6,), (16,)),
+                      decoder=networks.mlp_decoder(3, (6,), (8,)), seed=0), path, x)
