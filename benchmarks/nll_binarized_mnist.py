@@ -61,52 +61,52 @@ def build(name, seed):
 def init_from(model, path, x):
     """Copies the weights of the model saved at ``path`` into ``model``.
 
-    The encoder and decoder must match in shape. A posterior of the same
-    class is copied whole; otherwise only the Dense head that gives the
-    Gaussian, so a VAE's posterior starts the base Gaussian of a VAE+IAF,
+    The encoder, decoder and likelihood must match in shape. A posterior of
+    the same class is copied whole; otherwise only the Dense head that gives
+    the Gaussian, so a VAE's posterior starts the base Gaussian of a VAE+IAF,
     whose flow steps keep their initialization. When every weight is copied
     (a VAE into an IWAE of the same networks) the copy must reproduce the
     source's k=100 bound on ``x`` exactly.
 
     Returns:
         ``{"file", "sha256", "fresh_weights"}`` for the result JSON:
-        ``fresh_weights`` lists the paths of the weights not copied.
+        ``fresh_weights`` lists the paths of the model's weights not copied.
 
     Raises:
-        ValueError: if a network's or the posterior's shapes differ, if the
-            source's posterior has more than the head to copy, or if a full
-            copy's bound differs.
+        ValueError: naming ``--init-from``, if the file is not a saved kgen
+            VAE, if the shapes of a part differ, if the source's posterior has
+            more than the head to copy, or if a full copy's bound differs.
     """
-    source = keras.models.load_model(path, safe_mode=True)
-    model.build(tuple(x.shape))
-
     def fail(what):
         raise ValueError(f"`--init-from` {path} does not fit the model: {what}. "
                          f"Received: --init-from={path}")
 
-    for part in ("encoder", "decoder"):
-        theirs, ours = getattr(source, part).get_weights(), getattr(model, part).weights
-        shapes = [w.shape for w in theirs], [tuple(w.shape) for w in ours]
-        if shapes[0] != shapes[1]:
-            fail(f"its {part} has weights of shapes {shapes[0]}, the model's {shapes[1]}")
-        getattr(model, part).set_weights(theirs)
+    try:
+        source = keras.models.load_model(path, safe_mode=True)
+    except (OSError, ValueError) as error:
+        fail(f"it does not load as a .keras model ({error})")
+    if not isinstance(source, kgen.models.vae.VAE):
+        fail(f"it holds a {type(source).__name__}, not a kgen VAE")
+    model.build(tuple(x.shape))
     theirs, ours = source.posterior, model.posterior
     if type(theirs) is type(ours):  # a VAE into an IWAE: the same posterior
-        parts = [(theirs, ours)]
+        parts = [("posterior", theirs, ours)]
     else:  # both have the Dense head that gives the (base) Gaussian
         if not (hasattr(theirs, "head") and hasattr(ours, "head")):
             fail(f"its {type(theirs).__name__} and the model's {type(ours).__name__} do not "
                  f"both have a Gaussian head")
-        parts = [(theirs.head, ours.head)]
         if len(theirs.weights) != len(theirs.head.weights):
             fail(f"its {type(theirs).__name__} has weights besides its Gaussian head")
-    for src, dst in parts:
+        parts = [("posterior head", theirs.head, ours.head)]
+    parts += [(name, getattr(source, name), getattr(model, name))
+              for name in ("encoder", "decoder", "likelihood")]
+    for name, src, dst in parts:
         shapes = [w.shape for w in src.get_weights()], [tuple(w.shape) for w in dst.weights]
         if shapes[0] != shapes[1]:
-            fail(f"its posterior has weights of shapes {shapes[0]}, the model's {shapes[1]}")
+            fail(f"its {name} has weights of shapes {shapes[0]}, the model's {shapes[1]}")
         dst.set_weights(src.get_weights())
-    copied = {id(v) for _, dst in parts for v in dst.weights}
-    fresh = [v.path for v in ours.weights if id(v) not in copied]
+    copied = {id(v) for _, _, dst in parts for v in dst.weights}
+    fresh = [v.path for v in model.weights if id(v) not in copied]
     if not fresh:
         a = source.iwae_bound(x, 100, seed=0).numpy()
         b = model.iwae_bound(x, 100, seed=0).numpy()
@@ -177,11 +177,18 @@ class Budget(keras.callbacks.Callback):
             self.model.stop_training = True
 
     def restore_best(self):
-        """Sets the model to the best weights seen (this or an earlier invocation)."""
+        """Sets the model to the best weights seen (this or an earlier invocation).
+
+        The noise generator stays where training left it (``load_weights``
+        would rewind it to the best epoch's position), so the test ELBO of a
+        resumed run is drawn as an uninterrupted run's is.
+        """
+        position = self.model.seed_generator.state.numpy()
         if self.best_weights is not None:
             self.model.set_weights(self.best_weights)
         elif self.state is not None and self.state.best_weights.is_file():
             self.model.load_weights(str(self.state.best_weights))
+        self.model.seed_generator.state.assign(position)
 
 
 def main():
@@ -202,8 +209,9 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--tag", default="")
     parser.add_argument("--init-from", default=None,
-                        help="a .keras model of the same architecture to start from, e.g. "
-                             "benchmarks/results/nll_vae_binarized_mnist_burda_xla.keras")
+                        help="a saved .keras VAE of the same networks to start from (copy "
+                             "it out of benchmarks/results/, which the next VAE run "
+                             "overwrites); a resumed run refuses a changed file")
     parser.add_argument("--run-dir", default=None,
                         help="resumable run: keep its state here and continue it when the "
                              "same command runs again (benchmarks/resumable.py)")
@@ -224,6 +232,8 @@ def main():
 
     model = build(args.model, args.seed)
     initialized_from = init_from(model, args.init_from, curve_x) if args.init_from else None
+    if state is not None and initialized_from is not None:
+        state.pin_init(initialized_from)
     learning_rate = args.learning_rate
     if args.lr_schedule == "burda":
         learning_rate = kgen.schedules.burda_learning_rate(

@@ -5,7 +5,7 @@ run must repeat), ``backup/`` (``keras.callbacks.BackupAndRestore``: weights,
 optimizer state and epoch, kept when an invocation stops on its time budget),
 ``best.weights.h5`` (the best validation epoch so far) and ``state.json``
 (the learning curve, the best value and epoch, the minutes and dates of each
-invocation). Re-running the same command continues the run; only the time
+invocation, the SHA-256 of the ``--init-from`` file). Re-running the same command continues the run; only the time
 budget and the evaluation settings may change between invocations.
 """
 
@@ -31,9 +31,11 @@ class RunState:
         args_file = self.path / "args.json"
         if args_file.is_file():
             before = json.loads(args_file.read_text())
-            if before != fixed:
-                changed = sorted(k for k in set(before) | set(fixed)
-                                 if before.get(k) != fixed.get(k))
+            # A flag added after the run began is absent from its args.json: its
+            # default (None) is what that run used.
+            changed = sorted(k for k in set(before) | set(fixed)
+                             if before.get(k) != fixed.get(k))
+            if changed:
                 raise ValueError(f"`--run-dir` {self.path} holds a run with other settings "
                                  f"{changed}; repeat its command (args.json) or choose another "
                                  f"--run-dir. Received: --run-dir={self.path}")
@@ -49,6 +51,19 @@ class RunState:
     @property
     def best(self):
         return math.inf if self.state["best"] is None else self.state["best"]
+
+    def pin_init(self, record):
+        """Records the ``--init-from`` file's SHA-256 on the first invocation;
+        later ones must start from the same file (the weights then come from
+        the backup, but the run's record names the file)."""
+        before = self.state.get("init_from")
+        if before is not None and before["sha256"] != record["sha256"]:
+            raise ValueError(f"`--init-from` {record['file']} is not the file this run started "
+                             f"from (SHA-256 {before['sha256'][:12]}..., now "
+                             f"{record['sha256'][:12]}...). Received: --init-from="
+                             f"{record['file']}")
+        self.state["init_from"] = record
+        self.write()
 
     def backup(self):
         """``BackupAndRestore`` that keeps its files when ``fit`` ends."""

@@ -38,9 +38,13 @@ class GenerativeModel(keras.Model):
     Randomness goes through ``self.seed_generator`` (a
     ``keras.random.SeedGenerator`` built from ``seed``); methods that take a
     ``seed=`` argument are reproducible when it is an integer. The
-    generator's position is saved with the weights (``save_weights``,
-    ``.keras``, ``BackupAndRestore``), so a resumed ``fit`` draws the noise
-    an uninterrupted one would have drawn.
+    generator's state (its seed and position) is saved with the weights
+    (``save_weights``, ``.keras``, ``BackupAndRestore``) and restored with
+    them, so a resumed ``fit`` draws the model's noise (``standard_normal``,
+    ``uniform``) as an uninterrupted one would; loading weights thus also
+    replaces the loading model's seed. Not saved: seed generators of
+    sub-layers (a ``Dropout`` in a user's encoder) and a ``tf.data`` shuffle's
+    state, so with those a resumed run is not bit-exact.
 
     ``monitor_metric`` names the metric that best measures the model (its
     bound on log p(x), higher is better; ``None``: the loss), which the CLI
@@ -193,10 +197,11 @@ class GenerativeModel(keras.Model):
         # Files written before the position was saved lack the key: the
         # generator then stays where it is.
         keys = list(store.keys())
-        if SEED_STATE_KEY in keys:
-            self.seed_generator.state.assign(np.asarray(store[SEED_STATE_KEY]))
-            store = {k: store[k] for k in keys if k != SEED_STATE_KEY}
-        super().load_own_variables(store)
+        if SEED_STATE_KEY not in keys:
+            return super().load_own_variables(store)
+        super().load_own_variables({k: store[k] for k in keys if k != SEED_STATE_KEY})
+        # Only after the weights loaded: a failed load leaves the generator alone.
+        self.seed_generator.state.assign(np.asarray(store[SEED_STATE_KEY]))
 
     def get_config(self):
         config = super().get_config()

@@ -17,9 +17,9 @@ from kgen.models.vae import IAFPosterior, IWAE, VAE
 SETTINGS = {"model": "vae", "minutes": 1.0, "seed": 0, "tag": ""}
 
 
-def tiny(cls=VAE, hidden=(16,)):
+def tiny(cls=VAE, hidden=(16,), **kwargs):
     return cls(event_shape=(6,), latent_dim=3, encoder=networks.mlp_encoder((6,), hidden),
-               decoder=networks.mlp_decoder(3, (6,), hidden), seed=0)
+               decoder=networks.mlp_decoder(3, (6,), hidden), seed=0, **kwargs)
 
 
 def data():
@@ -46,6 +46,20 @@ def test_run_state_pins_settings(tmp_path):
     with pytest.raises(ValueError, match=r"other settings \['model'\]"):
         RunState(tmp_path, dict(SETTINGS, model="iwae"))
     assert json.loads((tmp_path / "args.json").read_text()) == {"model": "vae", "seed": 0}
+    # A flag added after the run began (absent from args.json) at its default None is
+    # what that run used; set to anything else it is a change.
+    RunState(tmp_path, dict(SETTINGS, init_from=None))
+    with pytest.raises(ValueError, match=r"other settings \['init_from'\]"):
+        RunState(tmp_path, dict(SETTINGS, init_from="vae.keras"))
+
+
+def test_run_state_refuses_another_init_file(tmp_path):
+    record = {"file": "vae.keras", "sha256": "a" * 64, "fresh_weights": []}
+    RunState(tmp_path, SETTINGS).pin_init(record)
+    state = RunState(tmp_path, SETTINGS)
+    state.pin_init(record)
+    with pytest.raises(ValueError, match="--init-from.*not the file this run started from"):
+        state.pin_init(dict(record, sha256="b" * 64))
 
 
 def test_stopped_run_continues_to_the_uninterrupted_result(tmp_path):
@@ -63,11 +77,15 @@ def test_stopped_run_continues_to_the_uninterrupted_result(tmp_path):
     saved = json.loads((tmp_path / "split" / "state.json").read_text())
     assert saved["best_epoch"] == whole_budget.best_epoch
     # The best weights of both invocations are on disk and restored at the end.
+    # restore_best keeps the generator where training left it, whichever way the
+    # weights come back (load_weights from disk would rewind it).
     second.best_weights = None
     second.restore_best()
     whole_budget.restore_best()
     for a, b in zip(resumed.get_weights(), whole.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(resumed.seed_generator.state.numpy(),
+                                  whole.seed_generator.state.numpy())
 
 
 def test_init_from_copies_a_vae_into_an_iwae_or_the_base_of_an_iaf(tmp_path):
@@ -92,3 +110,19 @@ def test_init_from_copies_a_vae_into_an_iwae_or_the_base_of_an_iaf(tmp_path):
     with pytest.raises(ValueError, match="--init-from.*decoder"):
         init_from(VAE(event_shape=(6,), latent_dim=3, encoder=networks.mlp_encoder((6,), (16,)),
                       decoder=networks.mlp_decoder(3, (6,), (8,)), seed=0), path, x)
+
+
+def test_init_from_copies_the_likelihood_and_names_bad_files(tmp_path):
+    x = testing.random_binary((8, 6)).astype("float32")
+    vae = tiny(likelihood="gaussian")
+    vae.build(x.shape)
+    vae.likelihood.log_scale.assign(np.full((6,), -1.5, "float32"))  # a trained scale
+    path = str(tmp_path / "vae.keras")
+    vae.save(path)
+    iwae = tiny(IWAE, likelihood="gaussian")
+    assert init_from(iwae, path, x)["fresh_weights"] == []
+    np.testing.assert_array_equal(iwae.likelihood.log_scale.numpy(), -1.5)
+    (tmp_path / "not_a_model.keras").write_text("no")
+    for bad in (tmp_path / "not_a_model.keras", tmp_path / "missing.keras"):
+        with pytest.raises(ValueError, match="--init-from.*does not load"):
+            init_from(tiny(IWAE), str(bad), x)
