@@ -20,7 +20,8 @@ re-running the same command continues it (``benchmarks/resumable.py``), and
 each invocation ends by evaluating the best weights so far. ``--init-from
 FILE.keras`` starts from a saved model of the same architecture, e.g. IWAE
 training continued from a trained VAE (Burda et al. sec. 5.2, Table 2:
-"continuing to train a VAE with the IWAE objective").
+"continuing to train a VAE with the IWAE objective"). ``--average-from-epoch``
+adds stochastic weight averaging (``benchmarks/averaging.py``).
 
     python benchmarks/nll_binarized_mnist.py --model vae --minutes 60
 """
@@ -42,6 +43,7 @@ import kgen  # noqa: E402
 import kgen.data  # noqa: E402
 import kgen.metrics  # noqa: E402
 from benchmarks.common import write_result  # noqa: E402
+from benchmarks.averaging import WeightAverage  # noqa: E402
 from benchmarks.resumable import RunState  # noqa: E402
 
 
@@ -191,6 +193,27 @@ class Budget(keras.callbacks.Callback):
         self.model.seed_generator.state.assign(position)
 
 
+def choose_average(model, average, valid):
+    """Keeps the weight average or the best epoch's weights (already in
+    ``model``), whichever has the lower validation NLL; both are scored with
+    k=100 and the same seed (common random numbers). Returns the record."""
+    record = {"from_epoch": average.from_epoch, "snapshots": average.count}
+    if average.count == 0:
+        return dict(record, chosen="best_epoch")
+    position = model.seed_generator.state.numpy()
+    best = model.get_weights()
+    scores = {}
+    for name, weights in (("best_epoch", best), ("average", average.weights())):
+        model.set_weights(weights)
+        scores[name] = kgen.metrics.nll(model, valid, num_samples=100, seed=1, verbose=0)["nll"]
+    chosen = min(scores, key=scores.get)
+    model.set_weights(best if chosen == "best_epoch" else average.weights())
+    model.seed_generator.state.assign(position)  # the test ELBO draws as without averaging
+    print({"weight_average": scores, "chosen": chosen}, flush=True)
+    return dict(record, chosen=chosen, **{f"val_nll_k100_{k}": round(v, 3)
+                                          for k, v in scores.items()})
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", default="vae", choices=["vae", "iwae", "vae_iaf"])
@@ -212,6 +235,10 @@ def main():
                         help="a saved .keras VAE of the same networks to start from (copy "
                              "it out of benchmarks/results/, which the next VAE run "
                              "overwrites); a resumed run refuses a changed file")
+    parser.add_argument("--average-from-epoch", type=int, default=None,
+                        help="keep the mean of the weights from this epoch on (SWA, "
+                             "benchmarks/averaging.py); the end keeps the mean or the best "
+                             "epoch, whichever has the better validation NLL (k=100)")
     parser.add_argument("--run-dir", default=None,
                         help="resumable run: keep its state here and continue it when the "
                              "same command runs again (benchmarks/resumable.py)")
@@ -219,6 +246,9 @@ def main():
     if args.lr_schedule == "burda" and args.max_epochs < kgen.schedules.BURDA_STAGES:
         parser.error(f"--max-epochs must be >= {kgen.schedules.BURDA_STAGES} with "
                      f"--lr-schedule burda (one epoch a stage). Received: {args.max_epochs}")
+    if args.average_from_epoch is not None and not 1 <= args.average_from_epoch <= args.max_epochs:
+        parser.error(f"--average-from-epoch must be in [1, --max-epochs]. "
+                     f"Received: {args.average_from_epoch}")
     if not args.adam_epsilon > 0:
         parser.error(f"--adam-epsilon must be > 0. Received: {args.adam_epsilon}")
     state = RunState(args.run_dir, vars(args)) if args.run_dir else None
@@ -252,11 +282,17 @@ def main():
         callbacks.insert(0, state.backup())
     if args.kl_warmup_epochs:
         callbacks.append(kgen.callbacks.KLWarmup(args.kl_warmup_epochs))
+    average = None
+    if args.average_from_epoch:
+        average = WeightAverage(args.average_from_epoch,
+                                state.path / "average.npz" if state is not None else None)
+        callbacks.append(average)
     start = time.time()
     model.fit(train, validation_data=valid, epochs=args.max_epochs,
               callbacks=callbacks, verbose=2)
     train_minutes = (time.time() - start) / 60 + budget.minutes_before
     budget.restore_best()  # kl_weight is not a weight: KLWarmup left it 1
+    averaged = choose_average(model, average, valid) if average is not None else None
 
     test_elbo = float(model.evaluate(test, verbose=0, return_dict=True)["elbo"])
     result = kgen.metrics.nll(model, test, num_samples=args.num_samples, seed=args.seed)
@@ -272,6 +308,7 @@ def main():
         "kl_warmup_epochs": args.kl_warmup_epochs,
         "jit_compile": args.jit_compile,
         "init_from": initialized_from,
+        "weight_average": averaged,
         "steps_per_execution": args.steps_per_execution,
         "selected_on": "val_" + bound,
         "lr_schedule": args.lr_schedule,

@@ -1,6 +1,6 @@
-"""The NLL benchmark's resumable runs (``--run-dir``) and ``--init-from``,
-on a tiny VAE: a run stopped by its time budget and started again ends where
-an uninterrupted run ends."""
+"""The NLL benchmark's resumable runs (``--run-dir``), ``--init-from`` and
+weight averaging, on a tiny VAE: a run stopped by its time budget and started
+again ends where an uninterrupted run ends."""
 
 import json
 
@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from benchmarks.nll_binarized_mnist import Budget, init_from
+from benchmarks.averaging import WeightAverage
+from benchmarks.nll_binarized_mnist import Budget, choose_average, init_from
 from benchmarks.resumable import RunState
 from kgen import networks, testing
 from kgen.models.vae import IAFPosterior, IWAE, VAE
@@ -126,3 +127,55 @@ def test_init_from_copies_the_likelihood_and_names_bad_files(tmp_path):
     for bad in (tmp_path / "not_a_model.keras", tmp_path / "missing.keras"):
         with pytest.raises(ValueError, match="--init-from.*does not load"):
             init_from(tiny(IWAE), str(bad), x)
+
+
+class Snapshots(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.weights = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.weights.append(self.model.get_weights())
+
+
+def test_weight_average_is_the_mean_of_the_epochs_and_survives_a_resume(tmp_path):
+    train, _ = data()
+    model = tiny()
+    model.compile(optimizer=keras.optimizers.Adam(1e-2))
+    snapshots, average = Snapshots(), WeightAverage(2, tmp_path / "average.npz")
+    model.fit(train, epochs=4, verbose=0, callbacks=[snapshots, average])
+    assert average.count == 3 and average.through_epoch == 4
+    for i, mean in enumerate(average.weights()):
+        np.testing.assert_allclose(mean, np.mean([w[i] for w in snapshots.weights[1:]], 0),
+                                   rtol=1e-5, atol=1e-6)
+    # A resumed invocation reads the mean back and does not add epoch 4 twice.
+    again = WeightAverage(2, tmp_path / "average.npz")
+    again.set_model(model)
+    again.on_epoch_end(3)
+    assert again.count == 3
+    again.on_epoch_end(4)
+    assert again.count == 4 and again.through_epoch == 5
+    with pytest.raises(ValueError, match="from_epoch"):
+        WeightAverage(0)
+
+
+def test_choose_average_keeps_the_weights_with_the_better_validation_nll():
+    train, x = data()
+    model = tiny()
+    model.compile(optimizer=keras.optimizers.Adam(1e-2))
+    average = WeightAverage(1)
+    model.fit(train, epochs=3, verbose=0, callbacks=[average])
+    trained = model.get_weights()
+    # An "average" of untrained weights must lose to the trained ones, and win
+    # when the model holds worse weights than it.
+    average.mean = [w.astype(np.float64) for w in tiny().get_weights()]
+    record = choose_average(model, average, x)
+    assert record["chosen"] == "best_epoch"
+    assert record["val_nll_k100_best_epoch"] < record["val_nll_k100_average"]
+    for a, b in zip(model.get_weights(), trained):
+        np.testing.assert_array_equal(a, b)
+    average.mean = [w.astype(np.float64) for w in trained]
+    model.set_weights([w + 3.0 for w in trained])
+    assert choose_average(model, average, x)["chosen"] == "average"
+    for a, b in zip(model.get_weights(), trained):
+        np.testing.assert_array_equal(a, b)
