@@ -8,7 +8,8 @@ batch 100. Training stops after ``--minutes`` of wall time (or
 binarization overfits); the learning rate halves after
 ``--plateau-patience`` epochs without a better validation bound, or, with
 ``--lr-schedule burda``, follows Burda et al.'s stepwise decay (sec. 5)
-compressed to ``--max-epochs`` (``kgen.schedules.burda_learning_rate``); optional KL
+compressed to ``--max-epochs`` (``kgen.schedules.burda_learning_rate``), or,
+with ``constant``, stays at ``--learning-rate``; optional KL
 warm-up (Sønderby et al. 2016, arXiv:1602.02282). The final test NLL is the k=5000
 importance-sampled bound on all 10,000 test images (their sec. 5.2).
 A cheap progress curve (k=100 on the first 1,000 test images) is recorded
@@ -227,7 +228,7 @@ def main():
     parser.add_argument("--steps-per-execution", type=int, default=1)
     parser.add_argument("--kl-warmup-epochs", type=int, default=0)
     parser.add_argument("--plateau-patience", type=int, default=15)
-    parser.add_argument("--lr-schedule", default="plateau", choices=["plateau", "burda"])
+    parser.add_argument("--lr-schedule", default="plateau", choices=["plateau", "burda", "constant"])
     parser.add_argument("--adam-epsilon", type=float, default=1e-7)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--tag", default="")
@@ -277,7 +278,7 @@ def main():
     plateau = keras.callbacks.ReduceLROnPlateau(monitor="val_" + bound, mode="max", factor=0.5,
                                                 patience=args.plateau_patience, min_lr=1e-5,
                                                 verbose=1)
-    callbacks = [budget, plateau] if args.lr_schedule == "plateau" else [budget]
+    callbacks = [budget, plateau] if args.lr_schedule == "plateau" else [budget]  # or constant
     if state is not None:  # first: it restores the model before the others start
         callbacks.insert(0, state.backup())
     if args.kl_warmup_epochs:
