@@ -195,10 +195,25 @@ class Budget(keras.callbacks.Callback):
 
 
 def choose_average(model, average, valid):
-    """Keeps the weight average or the best epoch's weights (already in
-    ``model``), whichever has the lower validation NLL; both are scored with
-    k=100 and the same seed (common random numbers). Returns the record."""
-    record = {"from_epoch": average.from_epoch, "snapshots": average.count}
+    """Keeps the weight average or the best epoch's weights, whichever has the
+    lower validation NLL.
+
+    Args:
+        model: the model, holding the best epoch's weights.
+        average: the run's ``WeightAverage``.
+        valid: the validation ``tf.data.Dataset``.
+
+    Both are scored with k=100 importance samples and the same seed (common
+    random numbers); ``model`` ends with the chosen weights and its noise
+    generator where it was.
+
+    Returns:
+        ``{"from_epoch", "snapshots", "missing_epochs", "chosen",
+        "val_nll_k100_best_epoch", "val_nll_k100_average"}``, the NLLs in
+        nats (rounded to 3 decimals), ``chosen`` "average" or "best_epoch".
+    """
+    record = {"from_epoch": average.from_epoch, "snapshots": average.count,
+              "missing_epochs": average.missing_epochs}
     if average.count == 0:
         return dict(record, chosen="best_epoch")
     position = model.seed_generator.state.numpy()
@@ -238,8 +253,9 @@ def main():
                              "overwrites); a resumed run refuses a changed file")
     parser.add_argument("--average-from-epoch", type=int, default=None,
                         help="keep the mean of the weights from this epoch on (SWA, "
-                             "benchmarks/averaging.py); the end keeps the mean or the best "
-                             "epoch, whichever has the better validation NLL (k=100)")
+                             "benchmarks/averaging.py; meant for --lr-schedule constant); "
+                             "the end keeps the mean or the best epoch, whichever has the "
+                             "better validation NLL (k=100)")
     parser.add_argument("--run-dir", default=None,
                         help="resumable run: keep its state here and continue it when the "
                              "same command runs again (benchmarks/resumable.py)")
@@ -287,7 +303,7 @@ def main():
     if args.average_from_epoch:
         average = WeightAverage(args.average_from_epoch,
                                 state.path / "average.npz" if state is not None else None)
-        callbacks.append(average)
+        callbacks.insert(0, average)  # saved before the backup (see WeightAverage)
     start = time.time()
     model.fit(train, validation_data=valid, epochs=args.max_epochs,
               callbacks=callbacks, verbose=2)
@@ -310,6 +326,7 @@ def main():
         "jit_compile": args.jit_compile,
         "init_from": initialized_from,
         "weight_average": averaged,
+        "evaluated_weights": averaged["chosen"] if averaged else "best_epoch",
         "steps_per_execution": args.steps_per_execution,
         "selected_on": "val_" + bound,
         "lr_schedule": args.lr_schedule,

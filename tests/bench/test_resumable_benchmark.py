@@ -28,16 +28,20 @@ def data():
     return tf.data.Dataset.from_tensor_slices(x).batch(16), x[:16]
 
 
-def invocation(run_dir, minutes, epochs=3):
-    """One command line: a fresh process would build, compile and fit anew."""
+def invocation(run_dir, minutes, epochs=3, average_from=None):
+    """One command line: a fresh process would build, compile and fit anew
+    (the callbacks in the benchmark's order)."""
     keras.utils.set_random_seed(0)
     train, curve_x = data()
     model = tiny()
     model.compile(optimizer=keras.optimizers.Adam(1e-2))
     state = RunState(run_dir, dict(SETTINGS, minutes=minutes))
     budget = Budget(minutes, curve_x, curve_every=1, log=[], state=state)
-    model.fit(train, validation_data=train, epochs=epochs, verbose=0,
-              callbacks=[state.backup(), budget])
+    callbacks = [state.backup(), budget]
+    if average_from:
+        budget.average = WeightAverage(average_from, state.path / "average.npz")
+        callbacks.insert(0, budget.average)
+    model.fit(train, validation_data=train, epochs=epochs, verbose=0, callbacks=callbacks)
     return model, budget, state
 
 
@@ -138,6 +142,33 @@ class Snapshots(keras.callbacks.Callback):
         self.weights.append(self.model.get_weights())
 
 
+def test_an_averaged_run_stopped_and_resumed_has_the_uninterrupted_mean(tmp_path):
+    _, whole, _ = invocation(tmp_path / "whole", minutes=60, epochs=4, average_from=2)
+    invocation(tmp_path / "split", minutes=0, epochs=4, average_from=2)
+    _, second, _ = invocation(tmp_path / "split", minutes=60, epochs=4, average_from=2)
+    assert second.average.count == whole.average.count == 3
+    assert second.average.missing_epochs == []
+    for a, b in zip(second.average.weights(), whole.average.weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_weight_average_lists_missing_epochs_and_refuses_other_weights(tmp_path):
+    # A kill after the backup but before the mean was saved: epoch 2 is missing.
+    invocation(tmp_path / "run", minutes=0, epochs=4, average_from=1)
+    saved = WeightAverage(1, tmp_path / "run" / "average.npz")
+    model = tiny()
+    model.build((None, 6))
+    saved.set_model(model)
+    saved.on_epoch_begin(2)  # resumed with 2 epochs done, the mean holds 1
+    assert saved.missing_epochs == [2]
+    other = WeightAverage(1, tmp_path / "run" / "average.npz")
+    wider = tiny(hidden=(8,))
+    wider.build((None, 6))
+    other.set_model(wider)
+    with pytest.raises(ValueError, match="average.npz holds the mean of weights of shapes"):
+        other.on_epoch_begin(1)
+
+
 def test_weight_average_is_the_mean_of_the_epochs_and_survives_a_resume(tmp_path):
     train, _ = data()
     model = tiny()
@@ -155,6 +186,9 @@ def test_weight_average_is_the_mean_of_the_epochs_and_survives_a_resume(tmp_path
     assert again.count == 3
     again.on_epoch_end(4)
     assert again.count == 4 and again.through_epoch == 5
+    for i, mean in enumerate(again.weights()):
+        expected = np.mean([w[i] for w in snapshots.weights[1:]] + [model.get_weights()[i]], 0)
+        np.testing.assert_allclose(mean, expected, rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="from_epoch"):
         WeightAverage(0)
 
