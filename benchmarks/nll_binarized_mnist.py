@@ -28,6 +28,7 @@ adds stochastic weight averaging (``benchmarks/averaging.py``).
 """
 
 import argparse
+import contextlib
 import hashlib
 import math
 import os
@@ -104,10 +105,11 @@ def init_from(model, path, x):
     parts += [(name, getattr(source, name), getattr(model, name))
               for name in ("encoder", "decoder", "likelihood")]
     for name, src, dst in parts:
-        shapes = [w.shape for w in src.get_weights()], [tuple(w.shape) for w in dst.weights]
+        weights = src.get_weights()
+        shapes = [w.shape for w in weights], [tuple(w.shape) for w in dst.weights]
         if shapes[0] != shapes[1]:
             fail(f"its {name} has weights of shapes {shapes[0]}, the model's {shapes[1]}")
-        dst.set_weights(src.get_weights())
+        dst.set_weights(weights)
     copied = {id(v) for _, _, dst in parts for v in dst.weights}
     fresh = [v.path for v in model.weights if id(v) not in copied]
     if not fresh:
@@ -118,6 +120,18 @@ def init_from(model, path, x):
     with open(path, "rb") as f:
         digest = hashlib.sha256(f.read()).hexdigest()
     return {"file": os.path.basename(path), "sha256": digest, "fresh_weights": fresh}
+
+
+@contextlib.contextmanager
+def noise_position_kept(model):
+    """Leaves ``model``'s noise generator where it was while weights are
+    swapped in the block (``load_weights`` would also restore a saved
+    position), so the evaluations after it draw as without the swap."""
+    position = model.seed_generator.state.numpy()
+    try:
+        yield
+    finally:
+        model.seed_generator.state.assign(position)
 
 
 def last_step_rate(optimizer):
@@ -186,12 +200,11 @@ class Budget(keras.callbacks.Callback):
         would rewind it to the best epoch's position), so the test ELBO of a
         resumed run is drawn as an uninterrupted run's is.
         """
-        position = self.model.seed_generator.state.numpy()
-        if self.best_weights is not None:
-            self.model.set_weights(self.best_weights)
-        elif self.state is not None and self.state.best_weights.is_file():
-            self.model.load_weights(str(self.state.best_weights))
-        self.model.seed_generator.state.assign(position)
+        with noise_position_kept(self.model):
+            if self.best_weights is not None:
+                self.model.set_weights(self.best_weights)
+            elif self.state is not None and self.state.best_weights.is_file():
+                self.model.load_weights(str(self.state.best_weights))
 
 
 def choose_average(model, average, valid):
@@ -216,15 +229,15 @@ def choose_average(model, average, valid):
               "missing_epochs": average.missing_epochs}
     if average.count == 0:
         return dict(record, chosen="best_epoch")
-    position = model.seed_generator.state.numpy()
-    best = model.get_weights()
+    candidates = {"best_epoch": model.get_weights(), "average": average.weights()}
     scores = {}
-    for name, weights in (("best_epoch", best), ("average", average.weights())):
-        model.set_weights(weights)
-        scores[name] = kgen.metrics.nll(model, valid, num_samples=100, seed=1, verbose=0)["nll"]
-    chosen = min(scores, key=scores.get)
-    model.set_weights(best if chosen == "best_epoch" else average.weights())
-    model.seed_generator.state.assign(position)  # the test ELBO draws as without averaging
+    with noise_position_kept(model):  # the test ELBO draws as without averaging
+        for name, weights in candidates.items():
+            model.set_weights(weights)
+            scores[name] = kgen.metrics.nll(model, valid, num_samples=100, seed=1,
+                                            verbose=0)["nll"]
+        chosen = min(scores, key=scores.get)
+        model.set_weights(candidates[chosen])
     print({"weight_average": scores, "chosen": chosen}, flush=True)
     return dict(record, chosen=chosen, **{f"val_nll_k100_{k}": round(v, 3)
                                           for k, v in scores.items()})
@@ -243,7 +256,8 @@ def main():
     parser.add_argument("--steps-per-execution", type=int, default=1)
     parser.add_argument("--kl-warmup-epochs", type=int, default=0)
     parser.add_argument("--plateau-patience", type=int, default=15)
-    parser.add_argument("--lr-schedule", default="plateau", choices=["plateau", "burda", "constant"])
+    parser.add_argument("--lr-schedule", default="plateau",
+                        choices=["plateau", "burda", "constant"])
     parser.add_argument("--adam-epsilon", type=float, default=1e-7)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--tag", default="")

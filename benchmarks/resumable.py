@@ -5,8 +5,9 @@ run must repeat), ``backup/`` (``keras.callbacks.BackupAndRestore``: weights,
 optimizer state and epoch, kept when an invocation stops on its time budget),
 ``best.weights.h5`` (the best validation epoch so far) and ``state.json``
 (the learning curve, the best value and epoch, the minutes and dates of each
-invocation, the SHA-256 of the ``--init-from`` file). Re-running the same command continues the run; only the time
-budget and the evaluation settings may change between invocations.
+invocation, the SHA-256 of the ``--init-from`` file). Re-running the same
+command continues the run; only the time budget and the evaluation settings
+may change between invocations.
 """
 
 import json
