@@ -52,11 +52,12 @@ def rebuild(savedmodel_dir, seed=0):
     model.seed_generator.state.assign(states[0])
 
     x = next(iter(kgen.data.load("binarized_mnist", "test", batch_size=1000)))
-    mine = model.serving_signatures()
-    z = loaded.signatures["encode"](x=x)["z"]
-    for name, inputs, key in (("encode", {"x": x}, "z"), ("decode", {"z": z}, "x")):
-        a = loaded.signatures[name](**inputs)[key].numpy()
-        b = mine[name](**inputs)[key].numpy()
+    served, mine = loaded.signatures, model.serving_signatures()
+    z = served["encode"](x=x)["z"]
+    outputs = {"encode": (z, mine["encode"](x=x)["z"]),
+               "decode": (served["decode"](z=z)["x"], mine["decode"](z=z)["x"])}
+    for name, (a, b) in outputs.items():
+        a, b = a.numpy(), b.numpy()
         if not np.array_equal(a, b):
             raise ValueError(f"the rebuilt model's `{name}` differs from the SavedModel's by "
                              f"up to {np.max(np.abs(a - b))}. Received: {savedmodel_dir}")
