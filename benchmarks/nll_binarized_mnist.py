@@ -4,7 +4,7 @@ Architecture of Burda et al. 2016 (arXiv:1509.00519), one stochastic layer:
 784-200-200-50 tanh encoder and decoder, Bernoulli likelihood, Adam 1e-3,
 batch 100. Training stops after ``--minutes`` of wall time (or
 ``--max-epochs``); the weights with the best validation bound (the model's
-``monitor_metric``: the ELBO for VAEs, L_k for IWAE) are kept (static
+``monitor``: the ELBO for VAEs, L_k for IWAE) are kept (static
 binarization overfits); the learning rate halves after
 ``--plateau-patience`` epochs without a better validation bound, or, with
 ``--lr-schedule burda``, follows Burda et al.'s stepwise decay (sec. 5)
@@ -165,7 +165,7 @@ class Budget(keras.callbacks.Callback):
 
     def set_model(self, model):
         super().set_model(model)
-        self.bound = model.monitor_metric
+        self.bound = model.monitor[0]
 
     def on_epoch_begin(self, epoch, logs=None):
         if not self.resumed:  # epochs after the last backup are run again
@@ -304,7 +304,7 @@ def main():
                   jit_compile=args.jit_compile, steps_per_execution=args.steps_per_execution)
     log = []
     budget = Budget(args.minutes, curve_x, args.curve_every, log, state)
-    bound = model.monitor_metric
+    bound = model.monitor[0]
     plateau = keras.callbacks.ReduceLROnPlateau(monitor="val_" + bound, mode="max", factor=0.5,
                                                 patience=args.plateau_patience, min_lr=1e-5,
                                                 verbose=1)

@@ -7,6 +7,10 @@ import numpy as np
 class NaNGuard(keras.callbacks.Callback):
     """Stops training on a NaN or infinite loss and restores the last good weights.
 
+    The losses watched are ``loss`` and every ``*_loss`` of the logs (each
+    player's, e.g. ``d_loss`` and ``g_loss``); every optimizer of the model
+    (one per player) is restored with the weights.
+
     Like ``keras.callbacks.TerminateOnNaN``, but the model does not end with
     the NaN weights that the bad step wrote: the callback snapshots the
     weights (``model.get_weights()``) and the optimizer's variables at the
@@ -70,18 +74,19 @@ class NaNGuard(keras.callbacks.Callback):
 
     def _snapshot(self, epochs_done):
         self._weights = self.model.get_weights()
-        optimizer = getattr(self.model, "optimizer", None)
-        self._optimizer_variables = (
-            None if optimizer is None else [np.array(v) for v in optimizer.variables])
+        self._optimizer_variables = [[np.array(v) for v in o.variables]
+                                     for o in _optimizers(self.model)]
         self.snapshot_epoch = epochs_done
 
     def _stop(self, epoch, batch):
         self.model.set_weights(self._weights)
-        optimizer = getattr(self.model, "optimizer", None)
-        if (optimizer is not None and self._optimizer_variables is not None
-                and len(optimizer.variables) == len(self._optimizer_variables)):
-            for variable, value in zip(optimizer.variables, self._optimizer_variables):
-                variable.assign(value)
+        optimizers = _optimizers(self.model)
+        if self._optimizer_variables is not None and len(optimizers) == len(
+                self._optimizer_variables):
+            for optimizer, values in zip(optimizers, self._optimizer_variables):
+                if len(optimizer.variables) == len(values):
+                    for variable, value in zip(optimizer.variables, values):
+                        variable.assign(value)
         self.model.stop_training = True
         self.stopped_at = (epoch, batch)
         where = f"epoch {epoch}" + ("" if batch is None else f", batch {batch}")
@@ -89,11 +94,27 @@ class NaNGuard(keras.callbacks.Callback):
               f"of epoch {self.snapshot_epoch} and stopped training.")
 
 
+def _optimizers(model):
+    """Every optimizer of ``model``: one per player for a game (``d_loss`` and
+    ``g_loss`` of a GAN), else ``model.optimizer``."""
+    by_name = getattr(model, "optimizers_by_name", None)
+    if by_name is not None:
+        return list(by_name().values())
+    optimizer = getattr(model, "optimizer", None)
+    return [] if optimizer is None else [optimizer]
+
+
 def _finite_loss(logs):
-    """False if ``logs`` holds a NaN or infinite ``loss``."""
-    if not logs or "loss" not in logs:
+    """False if ``logs`` holds a NaN or infinite ``loss`` or ``*_loss`` (a
+    player's loss, e.g. ``d_loss``)."""
+    if not logs:
         return True
-    try:
-        return bool(np.all(np.isfinite(np.asarray(logs["loss"], dtype=np.float64))))
-    except (TypeError, ValueError):
-        return True
+    for key in logs:
+        if key != "loss" and not key.endswith("_loss"):
+            continue
+        try:
+            if not np.all(np.isfinite(np.asarray(logs[key], dtype=np.float64))):
+                return False
+        except (TypeError, ValueError):
+            continue
+    return True

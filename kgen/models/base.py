@@ -5,6 +5,7 @@ import numpy as np
 import tensorflow as tf
 
 from kgen import checks
+from kgen.models import _optimizers
 
 # The counter-based generator of every stateless draw, named rather than left to
 # TensorFlow's "auto_select": under XLA the two draw the same numbers, yet the
@@ -17,7 +18,7 @@ RNG_ALG = "philox"
 SEED_STATE_KEY = "seed_generator_state"
 
 
-class GenerativeModel(keras.Model):
+class GenerativeModel(_optimizers.PlayersMixin, keras.Model):
     """Base class of kgen's generative models.
 
     A subclass implements what its family can honestly offer:
@@ -46,9 +47,47 @@ class GenerativeModel(keras.Model):
     sub-layers (a ``Dropout`` in a user's encoder) and a ``tf.data`` shuffle's
     state, so with those a resumed run is not bit-exact.
 
-    ``monitor_metric`` names the metric that best measures the model (its
-    bound on log p(x), higher is better; ``None``: the loss), which the CLI
-    and the benchmarks use to keep the best weights and cut the learning rate.
+    **The training scaffold.** A model with one loss writes only
+    ``compute_terms(batch, training)``: a dict of per-example ``[batch]``
+    tensors in nats holding the ``loss`` to minimise and every metric named in
+    the class attribute ``metric_names``. The base's ``train_step`` averages
+    ``loss`` over the global batch (plus any regularization losses), applies
+    the gradient with ``model.optimizer`` and updates one
+    ``keras.metrics.Mean`` tracker per name; ``test_step`` reports the same
+    terms. ``unpack_batch`` turns a batch of ``fit``'s data into what
+    ``compute_terms`` takes (default: the images of ``x``, ``(x,)`` or
+    ``(x, y)``, as float32; conditional models return ``(x, y)``).
+
+    **Several players.** A model whose objective is a game names its players
+    in the class attribute ``players`` (e.g. ``("generator",
+    "discriminator")``), returns their variables from
+    ``player_variables(player)`` (default: ``getattr(self,
+    player).trainable_variables``), is compiled with one optimizer per player,
+    ``compile(optimizer={"generator": ..., "discriminator": ...})``, and
+    overrides ``train_step``, updating each player with
+    ``minimize(loss, tape, player)``. Each optimizer lives in the attribute
+    ``<player>_optimizer``, so ``.keras`` files, ``save_weights`` and
+    ``BackupAndRestore`` save and restore all of them; ``model.optimizer`` is
+    the first player's. Every optimizer is built in the model's strategy scope
+    before ``fit``, and ``fit`` logs each one's learning rate
+    (``<player>_learning_rate``; ``learning_rate`` for one optimizer).
+
+    **Training state beyond weights.** State that must survive ``.keras``,
+    ``BackupAndRestore`` and a resumed ``fit`` (PCD's persistent chains, a
+    generator's EMA weights) is declared with ``add_state``: a non-trainable
+    weight, so it is saved and restored wherever weights are, and restored
+    with them (``NaNGuard``, best checkpoints). Schedule state that a restore
+    must *not* bring back (the VAE's KL warm-up weight) is a plain
+    ``tf.Variable`` set by its callback instead (``docs/design_notes.md`` §7).
+
+    ``monitor`` is ``(metric, mode)``: the metric that ranks checkpoints and
+    drives learning-rate plateaus, and whether higher (``"max"``) or lower
+    (``"min"``) is better, e.g. ``("elbo", "max")``, ``("log_prob", "max")``,
+    ``("fid", "min")``; the default is ``("loss", "min")``.
+
+    ``data_range`` is ``(low, high)`` of the data space (``(0, 1)`` for
+    binary pixels, ``(-1, 1)`` for a tanh generator) or ``None`` if unknown;
+    callbacks use it to draw samples as images.
 
     ``fit`` checks the first batch of its data with ``validate_inputs``
     before training starts, so bad data fails with a ``ValueError`` naming
@@ -64,21 +103,30 @@ class GenerativeModel(keras.Model):
         ValueError / TypeError: if ``event_shape`` or ``seed`` is invalid.
     """
 
-    # The metric that ranks checkpoints and drives learning-rate plateaus: the
-    # model's bound on log p(x) in nats (higher is better), e.g. "elbo",
-    # "iwae_bound", "log_prob"; ``None`` means the loss (lower is better).
-    monitor_metric = None
+    # Names of the per-example terms of ``compute_terms`` that ``fit`` reports.
+    metric_names = ("loss",)
+    # (metric, mode) that ranks checkpoints: "max" if higher is better.
+    monitor = ("loss", "min")
+    # Names of the players of a game, each with its own optimizer; None: one loss.
+    players = None
 
     def __init__(self, event_shape, seed=None, **kwargs):
         super().__init__(**kwargs)
         self._event_shape = checks.event_shape("event_shape", event_shape)
         self._seed = checks.seed("seed", seed)
         self.seed_generator = keras.random.SeedGenerator(self._seed)
+        self.trackers = {n: keras.metrics.Mean(name=n) for n in self.metric_names}
+        self._state_names = []
 
     @property
     def event_shape(self):
         """The shape of one example, a tuple of ints."""
         return self._event_shape
+
+    @property
+    def data_range(self):
+        """``(low, high)`` of the data space, or ``None`` if the model does not know it."""
+        return None
 
     # --- the contract --------------------------------------------------------
     def sample(self, num_samples, seed=None, **condition):
@@ -105,6 +153,97 @@ class GenerativeModel(keras.Model):
             TypeError: non-numeric data.
         """
         return checks.data_array(name, x, self.event_shape)
+
+    # --- the training scaffold ------------------------------------------------
+    def compute_terms(self, batch, training=None):
+        """Per-example terms, each ``[batch]`` in nats: ``loss`` (minimised) and
+        every name of ``metric_names``. ``batch`` is ``unpack_batch(data)``."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement compute_terms()")
+
+    def unpack_batch(self, data):
+        """What ``compute_terms`` takes from one batch of ``fit``'s data: the
+        images of ``x``, ``(x,)`` or ``(x, y)``, as float32."""
+        if isinstance(data, (tuple, list)):
+            data = data[0]
+        return tf.cast(data, tf.float32)
+
+    def train_step(self, data):
+        batch = self.unpack_batch(data)
+        with tf.GradientTape() as tape:
+            terms = self.compute_terms(batch, training=True)
+            loss = self.total_loss(terms["loss"])
+        self.minimize(loss, tape)
+        return self.update_metrics(terms)
+
+    def test_step(self, data):
+        return self.update_metrics(self.compute_terms(self.unpack_batch(data), training=False))
+
+    def total_loss(self, per_example, include_regularization=True):
+        """The scalar to differentiate: the mean of ``per_example`` over the global
+        batch plus, if asked, the model's regularization losses (scaled per replica)."""
+        loss = self.average_over_global_batch(per_example)
+        if include_regularization and self.losses:
+            loss += tf.nn.scale_regularization_loss(tf.add_n(self.losses))
+        return loss
+
+    def minimize(self, loss, tape, player=None):
+        """Applies the gradient of ``loss`` (recorded on ``tape``) to the model's
+        trainable variables with ``model.optimizer``, or to ``player``'s
+        variables with its own optimizer."""
+        if player is None:
+            variables, optimizer = self.trainable_variables, self.optimizer
+        else:
+            variables, optimizer = self.player_variables(player), self.player_optimizer(player)
+        optimizer.apply(tape.gradient(loss, variables), variables)
+
+    def update_metrics(self, terms):
+        """Feeds ``terms[name]`` to each tracker; returns ``{name: running mean}``."""
+        for name, tracker in self.trackers.items():
+            tracker.update_state(terms[name])
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    # --- training state ----------------------------------------------------------
+    def add_state(self, name, shape, dtype="float32", initializer="zeros",
+                  aggregation="only_first_replica"):
+        """Declares training state that must survive saving and resuming.
+
+        The state is a non-trainable weight, so ``.keras`` files,
+        ``save_weights``, ``BackupAndRestore``, ``NaNGuard`` and best-weight
+        checkpoints save and restore it with the weights it belongs to.
+        Update it in ``train_step`` with ``state.assign(...)``. Under a
+        ``tf.distribute`` strategy it is mirrored; with the default
+        ``aggregation="only_first_replica"`` every replica must compute the
+        same value (true of an EMA of all-reduced weights).
+
+        Args:
+            name: str, unique among the model's states.
+            shape: tuple of ints.
+            dtype: the variable's dtype.
+            initializer: a Keras initializer or its name.
+            aggregation: how a strategy combines replicas' assignments.
+
+        Returns:
+            The ``keras.Variable``.
+
+        Raises:
+            ValueError: naming ``name`` if it is already a state of the model.
+        """
+        if not isinstance(name, str) or not name or name in self._state_names:
+            raise ValueError(f"`name` must be a new state name; {type(self).__name__} has "
+                             f"{self._state_names}. Received: name={name!r}")
+        variable = self.add_weight(shape=shape, dtype=dtype, initializer=initializer,
+                                   trainable=False, name=name, aggregation=aggregation)
+        self._state_names.append(name)
+        return variable
+
+    @property
+    def state_names(self):
+        """Names of the states declared with ``add_state``, in order."""
+        return tuple(self._state_names)
 
     # --- helpers for subclasses ----------------------------------------------
     def standard_normal(self, shape, seed=None):
@@ -152,6 +291,10 @@ class GenerativeModel(keras.Model):
         # keras.Model.fit(x, y, batch_size, epochs, verbose, callbacks,
         # validation_split, validation_data, shuffle, ...)
         validation = args[5] if len(args) > 5 else kwargs.get("validation_data")
+        if len(args) > 3:
+            args = args[:3] + (_with_learning_rates(args[3]),) + args[4:]
+        else:
+            kwargs["callbacks"] = _with_learning_rates(kwargs.get("callbacks"))
         if isinstance(x, tf.data.Dataset) and len(args) < 7:
             # Keras ignores `shuffle` for a Dataset (it is shuffled by its
             # pipeline) yet warns about its own default True on every fit.
@@ -159,6 +302,8 @@ class GenerativeModel(keras.Model):
         if isinstance(validation, (tuple, list)):
             validation = validation[0]
         self.validate_data(validation, name="validation_data")
+        if self.built:
+            self.build_optimizers()
         return super().fit(x, y, *args, **kwargs)
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
@@ -207,6 +352,14 @@ class GenerativeModel(keras.Model):
         config = super().get_config()
         config.update({"event_shape": list(self.event_shape), "seed": self._seed})
         return config
+
+
+def _with_learning_rates(callbacks):
+    """``callbacks`` with ``_optimizers.LearningRates`` first (once)."""
+    callbacks = list(callbacks or [])
+    if not any(isinstance(c, _optimizers.LearningRates) for c in callbacks):
+        callbacks.insert(0, _optimizers.LearningRates())
+    return callbacks
 
 
 def _stateless_seed(seed):

@@ -38,7 +38,7 @@ class IWAE(VAE):
     """
 
     metric_names = ("loss", "iwae_bound", "elbo")
-    monitor_metric = "iwae_bound"  # L_k is what IWAE maximises; its ELBO may fall
+    monitor = ("iwae_bound", "max")  # L_k is what IWAE maximises; its ELBO may fall
 
     def __init__(self, num_samples=5, **kwargs):
         self.num_samples = checks.positive_int("num_samples", num_samples)

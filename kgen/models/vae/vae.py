@@ -91,7 +91,7 @@ class VAE(GenerativeModel):
     """
 
     metric_names = ("loss", "elbo", "reconstruction", "kl")
-    monitor_metric = "elbo"
+    monitor = ("elbo", "max")
 
     def __init__(self, event_shape=(28, 28, 1), latent_dim=50, encoder=None, decoder=None,
                  likelihood="bernoulli", posterior="gaussian", beta=1.0, analytic_kl=True,
@@ -141,7 +141,6 @@ class VAE(GenerativeModel):
         # is mirrored.
         self.kl_weight = tf.Variable(1.0, trainable=False, name="kl_weight",
                                      aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
-        self.trackers = {n: keras.metrics.Mean(name=n) for n in self.metric_names}
         self.build((None,) + self.event_shape)
 
     def load_own_variables(self, store):
@@ -151,6 +150,11 @@ class VAE(GenerativeModel):
         if not own and list(store.keys()) == ["0"] and tuple(store["0"].shape) == ():
             return
         super().load_own_variables(store)
+
+    @property
+    def data_range(self):
+        """The likelihood's data range, e.g. ``(0, 1)`` for Bernoulli pixels."""
+        return self.likelihood.data_range
 
     def build(self, input_shape):
         if not self.posterior.built:
@@ -311,29 +315,6 @@ class VAE(GenerativeModel):
         return {"loss": loss, "elbo": -(reconstruction + kl),
                 "reconstruction": reconstruction, "kl": kl}
 
-    def train_step(self, data):
-        x = _images(data)
-        with tf.GradientTape() as tape:
-            terms = self.compute_terms(x, training=True)
-            loss = self.average_over_global_batch(terms["loss"])
-            if self.losses:
-                loss += tf.nn.scale_regularization_loss(tf.add_n(self.losses))
-        grads = tape.gradient(loss, self.trainable_variables)
-        self.optimizer.apply(grads, self.trainable_variables)
-        return self._update_metrics(terms)
-
-    def test_step(self, data):
-        return self._update_metrics(self.compute_terms(_images(data), training=False))
-
-    def _update_metrics(self, terms):
-        for name, tracker in self.trackers.items():
-            tracker.update_state(terms[name])
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
-
     # --- input checks, serving and config ----------------------------------------
     def validate_inputs(self, x, name="x"):
         return checks.data_array(name, x, self.event_shape, binary=self.likelihood.binary,
@@ -382,13 +363,6 @@ class VAE(GenerativeModel):
 def _checked_seed(seed):
     """Checks a Python seed; tensors (inside graphs) pass through."""
     return seed if seed is None or tf.is_tensor(seed) else checks.seed("seed", seed)
-
-
-def _images(data):
-    """The images of a batch that may be ``x``, ``(x,)`` or ``(x, y)``."""
-    if isinstance(data, (tuple, list)):
-        data = data[0]
-    return tf.cast(data, tf.float32)
 
 
 __all__ = ["VAE"]

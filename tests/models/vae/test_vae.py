@@ -133,7 +133,8 @@ def test_fit_improves_the_elbo_and_reports_named_metrics():
     x = np.tile(testing.random_binary((4, 6), seed=3), (16, 1))
     model.compile(optimizer=keras.optimizers.Adam(1e-2))
     history = model.fit(x, epochs=15, batch_size=16, verbose=0).history
-    assert set(history) == {"loss", "iwae_bound", "elbo"}
+    assert set(history) == {"loss", "iwae_bound", "elbo", "learning_rate"}
+    np.testing.assert_allclose(history["learning_rate"], 1e-2)
     assert history["iwae_bound"][-1] > history["iwae_bound"][0] + 0.5
 
 
