@@ -1,4 +1,4 @@
-"""Likelihood metrics: importance-sampled test NLL and bits/dim."""
+"""Likelihood metrics: test NLL (exact from ``log_prob`` or importance-sampled) and bits/dim."""
 
 import math
 import time
@@ -34,20 +34,32 @@ def bits_per_dim(nats, event_shape):
     return nats / (dims * math.log(2.0))
 
 
-def nll(model, dataset, num_samples=5000, seed=0, verbose=1):
-    """Importance-sampled negative log-likelihood of a latent-variable model.
+def likelihood_method(model):
+    """How ``model`` reports a likelihood: ``"log_prob"`` (exact), ``"iwae_bound"``
+    (a k-sample lower bound), or ``None`` (an implicit model: sample metrics only)."""
+    if callable(getattr(model, "log_prob", None)):
+        return "log_prob"
+    if callable(getattr(model, "iwae_bound", None)):
+        return "iwae_bound"
+    return None
 
-    Estimates ``-log p(x)`` of each example by the k-sample bound
-    ``-L_k(x)`` (Burda et al. 2016, arXiv:1509.00519, eq. 8; k = 5000 in
-    their sec. 5.2) from ``model.iwae_bound(x, num_samples)`` and averages over
-    the data set. ``L_k`` is a lower bound on log p(x) for every k, so the
-    reported NLL is an upper bound that tightens as k grows.
+
+def nll(model, dataset, num_samples=5000, seed=0, verbose=1):
+    """Test negative log-likelihood of a model, exact or importance-sampled.
+
+    - A model with ``log_prob(x)`` (flows, autoregressive models, mixtures,
+      tiny RBMs) gives the exact ``-log p(x)``; ``num_samples`` is unused.
+    - A latent-variable model with ``iwae_bound(x, num_samples, seed)`` (VAE,
+      IWAE) gives ``-L_k(x)``, the k-sample bound (Burda et al. 2016,
+      arXiv:1509.00519, eq. 8; k = 5000 in their sec. 5.2). ``L_k`` is a lower
+      bound on log p(x) for every k, so the reported NLL is an upper bound
+      that tightens as k grows.
 
     Args:
-        model: a model with ``iwae_bound(x, num_samples, seed)`` (VAE, IWAE).
+        model: a model with ``log_prob`` or ``iwae_bound``.
         dataset: a batched ``tf.data.Dataset`` of images (or ``(images, y)``),
             or a NumPy array ``[n, *event_shape]`` (batched by 100).
-        num_samples: int k >= 1, importance samples per example.
+        num_samples: int k >= 1, importance samples per example (bounds only).
         seed: int >= 0; batch i draws with ``stateless_fold_in([seed, 0], i)``,
             so the estimate is reproducible.
         verbose: 1 shows a ``keras.utils.Progbar``, 0 is silent.
@@ -55,12 +67,15 @@ def nll(model, dataset, num_samples=5000, seed=0, verbose=1):
     Returns:
         dict with ``nll`` (nats per example, mean), ``nll_std_error`` (standard
         error of that mean over examples), ``bits_per_dim`` (meaningful for
-        discrete data only), ``num_examples``,
-        ``num_samples``, ``seconds``.
+        discrete data only), ``method`` (``"log_prob"`` or ``"iwae_bound"``),
+        ``exact`` (bool), ``num_examples``, ``num_samples`` (``None`` when
+        exact), ``seconds``.
 
     Raises:
-        ValueError / TypeError: if ``num_samples`` < 1, the model has no
-            ``iwae_bound``, or the first batch fails ``model.validate_inputs``.
+        ValueError: naming ``model`` if it has neither ``log_prob`` nor
+            ``iwae_bound`` (an implicit model such as a GAN: use sample
+            metrics), or naming ``num_samples``/``seed``/``verbose``/``dataset``
+            on bad values or a first batch that fails ``model.validate_inputs``.
 
     Example:
 
@@ -74,10 +89,13 @@ def nll(model, dataset, num_samples=5000, seed=0, verbose=1):
     seed = checks.seed("seed", seed)
     if isinstance(verbose, bool) or verbose not in (0, 1):
         raise ValueError(f"`verbose` must be 0 or 1. Received: verbose={verbose!r}")
-    if not hasattr(model, "iwae_bound"):
-        raise TypeError(
-            f"`model` must offer iwae_bound(x, num_samples). Received: {type(model).__name__}"
-        )
+    method = likelihood_method(model)
+    if method is None:
+        raise ValueError(
+            f"`model` must offer log_prob(x) (an exact likelihood) or iwae_bound(x, "
+            f"num_samples) (a latent-variable bound) for an NLL. Received: "
+            f"{type(model).__name__}, which has neither: an implicit model is judged by "
+            f"sample metrics instead")
     if not isinstance(dataset, tf.data.Dataset):
         dataset = tf.data.Dataset.from_tensor_slices(
             model.validate_inputs(dataset, name="dataset")).batch(100)
@@ -85,9 +103,15 @@ def nll(model, dataset, num_samples=5000, seed=0, verbose=1):
     for first in dataset.take(1):
         model.validate_inputs(first.numpy(), name="dataset")
 
-    @tf.function  # traced once per batch size (full and last batch)
-    def bound(x, batch_seed):
-        return model.iwae_bound(x, num_samples, seed=batch_seed)
+    if method == "log_prob":
+        @tf.function  # traced once per batch size (full and last batch)
+        def log_likelihood(x, batch_seed):
+            del batch_seed  # exact: no sampling
+            return model.log_prob(x)
+    else:
+        @tf.function
+        def log_likelihood(x, batch_seed):
+            return model.iwae_bound(x, num_samples, seed=batch_seed)
 
     cardinality = int(dataset.cardinality())
     progbar = keras.utils.Progbar(cardinality if cardinality > 0 else None,
@@ -97,15 +121,18 @@ def nll(model, dataset, num_samples=5000, seed=0, verbose=1):
         # A tensor seed: a Python int would retrace the function for every batch.
         batch_seed = tf.random.experimental.stateless_fold_in(
             tf.constant([seed, 0], tf.int64), i)
-        values.append(bound(x, batch_seed).numpy())
+        values.append(log_likelihood(x, batch_seed).numpy())
         progbar.update(i + 1, [("nll", -float(np.mean(values[-1])))])
     values = -np.concatenate(values)
     mean = float(values.mean())
+    exact = method == "log_prob"
     return {
         "nll": mean,
         "nll_std_error": float(values.std(ddof=1) / math.sqrt(len(values))) if len(values) > 1 else 0.0,
         "bits_per_dim": bits_per_dim(mean, model.event_shape),
+        "method": method,
+        "exact": exact,
         "num_examples": int(len(values)),
-        "num_samples": num_samples,
+        "num_samples": None if exact else num_samples,
         "seconds": time.time() - start,
     }
