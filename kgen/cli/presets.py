@@ -24,6 +24,9 @@ take the defaults of ``DEFAULTS``::
       optimizer: adam            # any keras.optimizers name
       learning_rate: 1.0e-3      # write 1.0e-3: YAML 1.1 reads 1e-3 as a string
       optimizer_args: {}         # more optimizer keyword arguments
+      player_optimizers: null    # models with players (GANs): per-player overrides of
+                                 # optimizer / learning_rate / optimizer_args, e.g.
+                                 # {discriminator: {learning_rate: 4.0e-4}}
       learning_rate_schedule: null   # or burda: Burda et al.'s stepwise decay from
                                  # learning_rate, compressed to train.epochs (a
                                  # max_minutes stop can end it before its last stages)
@@ -69,14 +72,14 @@ DEFAULTS = {
               "learning_rate_schedule": None,
               "kl_warmup_epochs": 0, "jit_compile": False, "steps_per_execution": 1,
               "strategy": None, "sample_every": 1,
-              "max_minutes": None, "reduce_lr_on_plateau": None, "restore_best": False},
+              "max_minutes": None, "reduce_lr_on_plateau": None, "restore_best": False,
+              "player_optimizers": None},
     "evaluate": {"num_samples": None, "batch_size": None},
 }
 PREPROCESSING = (None, "dynamic_binarize")
-NETWORK_KEYS = {"mlp": {"type", "hidden_units", "activation"},
-                "conv": {"type", "filters", "hidden_units", "activation"}}
-# Sections whose keys are free-form keyword arguments (checked when used).
-_FREE_FORM = ("train.optimizer_args", "train.reduce_lr_on_plateau", "model_args.posterior")
+# Sections whose keys are free-form keyword arguments (checked when used); every
+# section below model_args is free-form too (the model class checks it).
+_FREE_FORM = ("train.optimizer_args", "train.reduce_lr_on_plateau", "train.player_optimizers")
 
 
 def available():
@@ -179,21 +182,25 @@ def _apply_override(config, item):
     node = config
     for i, part in enumerate(parts[:-1]):
         child = node.get(part) if isinstance(node, dict) else None
-        if child is None and ".".join(parts[:i + 1]) in _FREE_FORM + ("model_args.encoder",
-                                                                      "model_args.decoder"):
+        if child is None and _free_form(".".join(parts[:i + 1])):
             child = node[part] = {}
         if not isinstance(child, dict):
             raise ValueError(f"`--set` key {key!r} does not name a preset setting: "
                              f"{'.'.join(parts[:i + 1])!r} is not a section. Received: --set {item!r}")
         node = child
     section, last = ".".join(parts[:-1]), parts[-1]
-    free = section in _FREE_FORM or section == "model_args" or section.startswith("model_args.")
+    free = _free_form(section)
     if last not in node and not free:
         raise ValueError(f"`--set` key {key!r} does not name a preset setting. Known keys of "
                          f"`{section or 'the preset'}`: {sorted(node)}. Received: --set {item!r}")
     if section == "model_args" and last not in node and config.get("model"):
         _check_model_arg(config["model"], last, item)
     node[last] = value
+
+
+def _free_form(section):
+    """Whether the keys of ``section`` (a dotted path) are free-form."""
+    return any(section == f or section.startswith(f + ".") for f in _FREE_FORM + ("model_args",))
 
 
 def _check_model_arg(model, name, item):
@@ -246,12 +253,12 @@ def _check(config):
 def build_model(config, event_shape=None):
     """Builds the model of a resolved preset (not compiled).
 
-    ``model_args`` are passed to ``kgen.models.get(config["model"])``, with
-    ``encoder`` / ``decoder`` specs built by ``kgen.networks`` (``type: mlp``:
-    ``mlp_encoder`` / ``mlp_decoder``; ``type: conv``: ``conv_encoder`` /
-    ``conv_decoder``), ``posterior: {type: iaf, ...}`` built as
-    ``kgen.models.vae.IAFPosterior(latent_dim, ...)``, and the model seeded
-    with the preset's ``seed``.
+    The model class registered under ``config["model"]`` builds itself from
+    the preset's ``model_args`` with its ``from_preset(model_args,
+    event_shape, seed)`` class method (``kgen.models.GenerativeModel``: the
+    keyword arguments of the class; the VAE also builds network and
+    posterior specs), seeded with the preset's ``seed``: the CLI knows no
+    family.
 
     Args:
         config: a config from ``resolve``.
@@ -259,10 +266,9 @@ def build_model(config, event_shape=None):
             preset's data set.
 
     Raises:
-        ValueError / TypeError: on invalid model arguments, naming them.
+        ValueError: on invalid model arguments, naming them.
     """
     import kgen.models
-    from kgen import networks
 
     cls = kgen.models.get(config["model"])
     args = copy.deepcopy(config["model_args"])
@@ -272,55 +278,7 @@ def build_model(config, event_shape=None):
         data = config["data"]
         event_shape = kgen.data.load(data["name"], data["train_split"]).element_spec.shape
     event_shape = tuple(int(d) for d in args.pop("event_shape", event_shape))
-    latent_dim = args.get("latent_dim")
-    for role in ("encoder", "decoder"):
-        spec = args.get(role)
-        if isinstance(spec, dict):
-            args[role] = _network(networks, role, spec, event_shape, latent_dim)
-    if isinstance(args.get("posterior"), dict):
-        args["posterior"] = _posterior(args["posterior"], latent_dim)
-    try:
-        return cls(event_shape=event_shape, seed=config["seed"], **args)
-    except TypeError as e:
-        raise ValueError(f"`model_args` are not valid for {cls.__name__}: {e}") from e
-
-
-def _network(networks, role, spec, event_shape, latent_dim):
-    spec = dict(spec)
-    kind = spec.pop("type", "mlp")
-    checks.one_of(f"model_args.{role}.type", kind, NETWORK_KEYS)
-    extra = sorted(set(spec) - NETWORK_KEYS[kind])
-    if extra or (kind == "conv" and role == "decoder" and "hidden_units" in spec):
-        raise ValueError(f"Unknown keys {extra or ['hidden_units']} in `model_args.{role}` of "
-                         f"type {kind}. Known keys: {sorted(NETWORK_KEYS[kind] - {'type'})}")
-    if role == "encoder":
-        build = networks.mlp_encoder if kind == "mlp" else networks.conv_encoder
-        return build(event_shape, **spec)
-    if latent_dim is None:
-        raise ValueError("`model_args.latent_dim` is needed to build the decoder. "
-                         "Received: no latent_dim")
-    build = networks.mlp_decoder if kind == "mlp" else networks.conv_decoder
-    return build(latent_dim, event_shape, **spec)
-
-
-def _posterior(spec, latent_dim):
-    spec = dict(spec)
-    kind = spec.pop("type", "gaussian")
-    checks.one_of("model_args.posterior.type", kind, {"gaussian", "iaf"})
-    if kind == "gaussian":
-        if spec:
-            raise ValueError(f"`model_args.posterior` of type gaussian takes no other keys. "
-                             f"Received: {sorted(spec)}")
-        return "gaussian"
-    from kgen.models.vae import IAFPosterior
-
-    for key in ("hidden_units",):
-        if isinstance(spec.get(key), list):
-            spec[key] = tuple(spec[key])
-    try:
-        return IAFPosterior(latent_dim, name="posterior", **spec)
-    except TypeError as e:
-        raise ValueError(f"`model_args.posterior` has an invalid key: {e}") from e
+    return cls.from_preset(args, event_shape=event_shape, seed=config["seed"])
 
 
 def to_yaml(config):

@@ -110,6 +110,7 @@ def _comparable(config):
         if not (key == "epochs" and scheduled):
             train.pop(key, None)
     train.setdefault("learning_rate_schedule", None)  # older run directories lack it
+    train.setdefault("player_optimizers", None)
     return config
 
 

@@ -11,7 +11,7 @@ import time
 import keras
 
 from kgen import callbacks as kcallbacks
-from kgen.cli import datasets, presets
+from kgen.cli import datasets, optimizers, presets
 from kgen.cli.rundir import RunDir, summarize
 from kgen.metrics import nll
 
@@ -36,7 +36,7 @@ def run(args):
                                   batch_size=config["evaluate"]["batch_size"])
     with scope:
         model = presets.build_model(config, datasets.event_shape(train_ds))
-        optimizer = make_optimizer(config["train"], datasets.steps_per_epoch(train_ds))
+        optimizer = make_optimizer(config["train"], datasets.steps_per_epoch(train_ds), model)
         model.compile(optimizer=optimizer,
                       jit_compile=config["train"]["jit_compile"],
                       steps_per_execution=config["train"]["steps_per_execution"])
@@ -88,37 +88,13 @@ def _strategy_scope(kind):
     return strategy(kind).scope()
 
 
-def make_optimizer(train, steps_per_epoch=None):
-    """A Keras optimizer from a preset's ``train`` section.
-
-    With ``train.learning_rate_schedule: burda`` the learning rate is
-    ``kgen.schedules.burda_learning_rate`` from ``train.learning_rate`` over
-    ``train.epochs`` epochs of ``steps_per_epoch`` steps.
-
-    Raises:
-        ValueError: naming ``train.optimizer``, ``train.optimizer_args`` or,
-            if ``steps_per_epoch`` is unknown, ``train.learning_rate_schedule``.
-    """
-    learning_rate = train["learning_rate"]
-    if train["learning_rate_schedule"] == "burda":
-        if steps_per_epoch is None:
-            raise ValueError("`train.learning_rate_schedule` needs the number of batches per "
-                             "epoch, and the training data does not know it. Received: "
-                             "train.learning_rate_schedule='burda'")
-        from kgen.schedules import burda_learning_rate
-
-        learning_rate = burda_learning_rate(steps_per_epoch, epochs=train["epochs"],
-                                            initial_learning_rate=learning_rate)
-    try:
-        prototype = keras.optimizers.get(train["optimizer"])
-    except ValueError as e:
-        raise ValueError(f"`train.optimizer` must be a Keras optimizer name such as 'adam'. "
-                         f"Received: train.optimizer={train['optimizer']!r}") from e
-    try:
-        return type(prototype)(learning_rate=learning_rate, **train["optimizer_args"])
-    except (TypeError, ValueError) as e:
-        raise ValueError(f"`train.optimizer_args` are not valid for {type(prototype).__name__}: "
-                         f"{e}. Received: train.optimizer_args={train['optimizer_args']!r}") from e
+def make_optimizer(train, steps_per_epoch=None, model=None):
+    """The optimizer(s) of a preset's ``train`` section for ``model``: one Keras
+    optimizer, or ``{player: optimizer}`` for a model with players
+    (``kgen.cli.optimizers.for_model``; without ``model``, one optimizer)."""
+    if model is None:
+        return optimizers.make_optimizer(train, steps_per_epoch)
+    return optimizers.for_model(train, steps_per_epoch, model)
 
 
 def make_callbacks(model, config, run_dir, guard, has_validation):
@@ -160,15 +136,12 @@ def make_callbacks(model, config, run_dir, guard, has_validation):
 
 def checkpoint_monitor(model, has_validation):
     """``(monitor, mode)`` of the best checkpoint and of learning-rate plateaus: the
-    model's ``monitor_metric`` (its bound on log p(x): ``elbo`` for a VAE,
-    ``iwae_bound`` for an IWAE; the loss includes the KL warm-up weight, so
-    it is not comparable across epochs of a warm-up), else the loss; on
-    validation data when there is some."""
-    prefix = "val_" if has_validation else ""
-    metric = getattr(model, "monitor_metric", None)
-    if metric is not None:
-        return prefix + metric, "max"
-    return prefix + "loss", "min"
+    model's ``monitor`` (e.g. ``("elbo", "max")`` for a VAE, ``("iwae_bound",
+    "max")`` for an IWAE; not the loss, which includes the KL warm-up weight and
+    so is not comparable across epochs of a warm-up), on validation data when
+    there is some."""
+    metric, mode = model.monitor
+    return ("val_" if has_validation else "") + metric, mode
 
 
 def _say(args, text):

@@ -43,6 +43,9 @@ def check(train):
     if plateau is not None:
         train["reduce_lr_on_plateau"] = _check_plateau(plateau)
     _check_schedule(train)
+    from kgen.cli.optimizers import check_player_optimizers
+
+    train["player_optimizers"] = check_player_optimizers(train.get("player_optimizers"))
     if not isinstance(train["restore_best"], bool):
         raise ValueError(f"`train.restore_best` must be true or false. "
                          f"Received: train.restore_best={train['restore_best']!r}")

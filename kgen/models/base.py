@@ -123,6 +123,22 @@ class GenerativeModel(_optimizers.PlayersMixin, keras.Model):
         """The shape of one example, a tuple of ints."""
         return self._event_shape
 
+    @classmethod
+    def from_preset(cls, model_args, event_shape, seed=None):
+        """Builds the model from a preset's ``model_args`` (``kgen train``).
+
+        The default passes them as keyword arguments; a model whose
+        arguments are objects (networks, posteriors) overrides this to build
+        them from the preset's specs, so that the CLI names no model.
+
+        Raises:
+            ValueError: naming ``model_args`` if the class refuses them.
+        """
+        try:
+            return cls(event_shape=event_shape, seed=seed, **model_args)
+        except TypeError as e:
+            raise ValueError(f"`model_args` are not valid for {cls.__name__}: {e}") from e
+
     @property
     def data_range(self):
         """``(low, high)`` of the data space, or ``None`` if the model does not know it."""

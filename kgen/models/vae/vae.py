@@ -359,6 +359,15 @@ class VAE(GenerativeModel):
     def from_config(cls, config):
         return cls(**config)
 
+    @classmethod
+    def from_preset(cls, model_args, event_shape, seed=None):
+        """As ``GenerativeModel.from_preset``, with ``encoder`` / ``decoder`` /
+        ``posterior`` given as specs (``kgen.models.vae.preset_args``)."""
+        from kgen.models.vae import preset_args
+
+        return super().from_preset(preset_args.build_args(model_args, event_shape),
+                                   event_shape, seed)
+
 
 def _checked_seed(seed):
     """Checks a Python seed; tensors (inside graphs) pass through."""
