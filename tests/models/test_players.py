@@ -143,3 +143,20 @@ def test_a_one_loss_model_refuses_a_dict_of_optimizers():
     model = VAE(event_shape=(4,), latent_dim=2, seed=0)
     testing.assert_raises_naming(ValueError, "optimizer", model.compile,
                                  optimizer={"generator": "adam"})
+
+
+def test_an_xla_step_of_both_players_equals_the_eager_step():
+    class Fixed(testing.ZeroNoise, two_player.TwoPlayer):
+        pass
+
+    results = []
+    for jit in (False, True):
+        keras.utils.set_random_seed(3)
+        model = Fixed(seed=3)
+        model.compile(optimizer={"generator": keras.optimizers.SGD(0.1),
+                                 "discriminator": keras.optimizers.SGD(0.2)},
+                      jit_compile=jit, steps_per_execution=2)
+        model.fit(_dataset(), epochs=1, verbose=0)
+        results.append([np.array(w) for w in model.weights])
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
