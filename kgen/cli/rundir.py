@@ -4,12 +4,28 @@ Layout of ``--output-dir``::
 
     config.yaml      the resolved preset (written before training starts)
     backup/          keras.callbacks.BackupAndRestore (removed when fit ends)
-    checkpoints/     best.weights.h5, the best epoch by validation ELBO or loss
+    checkpoints/     best.weights.h5, the best epoch by the model's monitor;
+                     last.weights.h5 and progress.json, the state where fit ended
+                     (weights, optimizers, noise position; epochs completed)
     samples/         samples_epoch_NNNN.png (and latent_manifold.png for 2-D latents)
     tensorboard/     keras.callbacks.TensorBoard logs and the sample images
     history.csv      one row per epoch over all (resumed) invocations
     model.keras      the final model
     metrics.json     final metrics, written last: its presence marks a finished run
+
+What re-running ``kgen train`` on a directory does (``RunDir.check``), so that
+nothing a run wrote is ever deleted without ``--overwrite``:
+
+| the directory holds | the same config | more epochs or a larger ``max_minutes`` |
+| --- | --- | --- |
+| nothing, or only the start of a run (no epoch finished) | train | train |
+| ``backup/`` (killed while training) | resume from the last finished epoch | resume |
+| ``model.keras``, no ``metrics.json`` (killed while evaluating) | evaluate, no training | continue training |
+| ``model.keras`` and ``metrics.json`` (finished) | say so, exit 0 | continue training |
+
+A different config (other than ``RESUMABLE_CHANGES``) is refused, naming
+``--output-dir``; ``--overwrite`` removes the run files (``RUN_FILES`` only) and
+trains afresh.
 """
 
 import csv
@@ -37,6 +53,8 @@ class RunDir:
         self.model = self.path / "model.keras"
         self.metrics = self.path / "metrics.json"
         self.config = self.path / "config.yaml"
+        self.last_weights = self.checkpoints / "last.weights.h5"
+        self.progress = self.checkpoints / "progress.json"
 
     def has_backup(self):
         return (self.backup / "training_metadata.json").is_file()
@@ -45,32 +63,57 @@ class RunDir:
         """Decides how a run starts, before anything is written.
 
         Returns:
-            ``"resume"`` if ``backup/`` holds an interrupted run of the same
-            config (``RESUMABLE_CHANGES`` aside), else ``"fresh"``.
+            One of ``"fresh"`` (train from scratch; ``--overwrite`` given: the
+            caller clears the run files first), ``"start"`` (train into a
+            directory that holds no finished epoch, deleting nothing),
+            ``"resume"`` (``backup/`` holds an interrupted run), ``"evaluate"``
+            (a trained, unevaluated model), ``"continue"`` (train a finished run
+            on, for more epochs or a larger time budget) or ``"finished"``.
 
         Raises:
-            ValueError: naming ``--output-dir`` if it is a file, holds a
-                finished run (``metrics.json``) and ``overwrite`` is False,
-                or holds an interrupted run of a different config.
+            ValueError: naming ``--output-dir`` if it is a file or holds a run of
+                a different config; naming ``--overwrite`` if the directory does
+                not exist.
         """
         if self.path.exists() and not self.path.is_dir():
             raise ValueError(f"`--output-dir` must be a directory. Received: --output-dir={self.path}"
                              " (a file)")
-        if overwrite or not self.path.exists():
+        if overwrite:
+            if not self.path.is_dir():
+                raise ValueError(f"`--overwrite` replaces an existing run, and --output-dir "
+                                 f"{self.path} does not exist; leave --overwrite out. "
+                                 f"Received: --overwrite with --output-dir={self.path}")
             return "fresh"
-        if self.has_backup():
-            previous = yaml.safe_load(self.config.read_text()) if self.config.is_file() else None
-            if previous is not None and _comparable(previous) != _comparable(config):
-                raise ValueError(
-                    f"`--output-dir` {self.path} holds an interrupted run of a different config "
-                    f"(see its config.yaml); re-run the same command to resume, pass --overwrite "
-                    f"to start again, or choose another --output-dir. Received: --output-dir={self.path}")
-            return "resume"
-        if self.metrics.is_file():
+        if not self.path.exists() or not any(self.path.iterdir()):
+            return "fresh"
+        previous = yaml.safe_load(self.config.read_text()) if self.config.is_file() else None
+        if previous is not None and _comparable(previous) != _comparable(config):
             raise ValueError(
-                f"`--output-dir` {self.path} holds a finished run (metrics.json). Pass --overwrite "
-                f"to train again or choose another --output-dir. Received: --output-dir={self.path}")
-        return "fresh"
+                f"`--output-dir` {self.path} holds a run of a different config (see its "
+                f"config.yaml); re-run the same command to resume or continue it, pass "
+                f"--overwrite to start again, or choose another --output-dir. "
+                f"Received: --output-dir={self.path}")
+        if self.has_backup():
+            return "resume"
+        if not self.model.is_file():
+            if any((self.path / name).exists() for name in ("checkpoints", "metrics.json")):
+                raise ValueError(
+                    f"`--output-dir` {self.path} holds checkpoints but no model.keras and no "
+                    f"backup; pass --overwrite to start again or choose another --output-dir. "
+                    f"Received: --output-dir={self.path}")
+            return "start"
+        if _longer(config, previous) and self.epochs_completed() < config["train"]["epochs"]:
+            return "continue"
+        return "finished" if self.metrics.is_file() else "evaluate"
+
+    def epochs_completed(self):
+        """Epochs a finished fit completed: ``progress.json``, else ``history.csv``."""
+        if self.progress.is_file():
+            return int(json.loads(self.progress.read_text())["epochs_completed"])
+        return len(read_history(self.history).get("epoch", []))
+
+    def write_progress(self, epochs_completed):
+        self.progress.write_text(json.dumps({"epochs_completed": int(epochs_completed)}) + "\n")
 
     def clear(self):
         """Removes the files of an earlier run (only ``RUN_FILES``, nothing else)."""
@@ -98,12 +141,49 @@ class RunDir:
 
 # Keys a resumed run may change: the length of training and how fast it runs.
 # The length may not change under a learning-rate schedule: the schedule spans it.
-RESUMABLE_CHANGES = ("epochs", "jit_compile", "steps_per_execution", "strategy", "sample_every")
+RESUMABLE_CHANGES = ("epochs", "jit_compile", "steps_per_execution", "strategy", "sample_every",
+                     "max_minutes")
+
+
+def _longer(config, previous):
+    """Whether ``config`` asks for more training than ``previous``: more epochs or a
+    larger time budget (``None``: no budget)."""
+    if previous is None:
+        return True
+    new, old = config["train"], previous.get("train", {})
+    budget = (lambda m: math.inf if m is None else m)
+    return (new["epochs"] > old.get("epochs", new["epochs"])
+            or budget(new.get("max_minutes")) > budget(old.get("max_minutes")))
+
+
+def read_history(path):
+    """``history.csv`` as ``{column: [values]}`` (numbers as floats, ``epoch`` as ints;
+    a repeated epoch keeps its last row), or ``{}``."""
+    path = pathlib.Path(path)
+    if not path.is_file():
+        return {}
+    rows = {}
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            epoch = _float(row.get("epoch"))
+            if epoch is not None:
+                rows[int(epoch)] = row
+    columns = {"epoch": sorted(rows)}
+    for row in rows.values():
+        for key in row:
+            if key != "epoch":
+                columns.setdefault(key, [])
+    for key in columns:
+        if key != "epoch":
+            columns[key] = [_float(rows[e].get(key)) for e in columns["epoch"]]
+    return columns
 
 
 def _comparable(config):
-    """The config without ``RESUMABLE_CHANGES`` (absent in older run directories)."""
+    """The config without ``RESUMABLE_CHANGES`` (absent in older run directories) and
+    without its ``evaluate`` section."""
     config = json.loads(json.dumps(config))
+    config.pop("evaluate", None)  # how the final evaluation runs does not change training
     train = config.get("train", {})
     scheduled = train.get("learning_rate_schedule") is not None
     for key in RESUMABLE_CHANGES:
@@ -134,10 +214,13 @@ def _jsonable(value):
     return value
 
 
-def summarize(history, wall_time, config, preset, initial_epoch):
-    """The metrics of a finished ``fit``: last train / validation values and the history."""
+def summarize(history, wall_time, config, preset, initial_epoch, all_epochs=None):
+    """The metrics of a finished ``fit``: last train / validation values and the
+    history, of all invocations when ``all_epochs`` (``read_history``) is given."""
     logs = {k: [float(v) for v in vals] for k, vals in history.history.items()}
     last = {k: vals[-1] for k, vals in logs.items() if vals}
+    if all_epochs and not last:  # no epoch ran now: the last row of earlier ones
+        last = {k: v[-1] for k, v in all_epochs.items() if k != "epoch" and v}
     return {
         "preset": preset,
         "model": config["model"],
@@ -147,5 +230,5 @@ def summarize(history, wall_time, config, preset, initial_epoch):
         "wall_time_seconds": wall_time,
         "train": {k: v for k, v in last.items() if not k.startswith("val_")},
         "validation": {k[4:]: v for k, v in last.items() if k.startswith("val_")},
-        "history": {"epoch": list(history.epoch), **logs},
+        "history": all_epochs or {"epoch": list(history.epoch), **logs},
     }

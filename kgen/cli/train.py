@@ -6,25 +6,33 @@ compile the model; only then create the output directory and train.
 """
 
 import contextlib
+import json
 import time
 
 import keras
 
 from kgen import callbacks as kcallbacks
 from kgen.cli import datasets, optimizers, presets
-from kgen.cli.rundir import RunDir, summarize
-from kgen.metrics import nll
+from kgen.cli.rundir import RunDir, read_history, summarize
+from kgen.metrics import likelihood_method, nll
 
 
 def run(args):
-    """Runs ``kgen train`` for parsed ``args``; returns the metrics dict."""
+    """Runs ``kgen train`` for parsed ``args``; returns the metrics dict.
+
+    What a re-run does with an existing ``--output-dir`` (resume, evaluate,
+    continue, or report a finished run) is ``RunDir.check``'s table.
+    """
     config = presets.resolve(args.preset, model=args.model, overrides=args.set,
                              epochs=args.epochs, batch_size=args.batch_size, seed=args.seed)
     run_dir = RunDir(args.output_dir or f"runs/{args.preset}")
     mode = run_dir.check(config, overwrite=args.overwrite)
-    num_nll_samples = config["evaluate"]["num_samples"]
-    if args.no_eval or config["data"]["eval_split"] is None:
-        num_nll_samples = None
+    if mode == "finished":
+        print(f"kgen train: {run_dir.path} holds a finished run of this config "
+              f"({run_dir.epochs_completed()} epochs); its metrics are in {run_dir.metrics}. "
+              f"Pass a larger --epochs or train.max_minutes to train it on, or --overwrite "
+              f"to train again.", flush=True)
+        return json.loads(run_dir.metrics.read_text())
     seed, data = config["seed"], config["data"]
 
     # A strategy is made before TensorFlow runs its first op (the data below).
@@ -46,35 +54,66 @@ def run(args):
 
     # Everything is checked: from here on, files are written.
     if mode == "fresh" and run_dir.path.exists():
-        run_dir.clear()
+        run_dir.clear()  # only with --overwrite: check() returns "start" otherwise
     run_dir.path.mkdir(parents=True, exist_ok=True)
     run_dir.config.write_text(presets.to_yaml(config))  # resume: rundir.RESUMABLE_CHANGES
+    initial_epoch = 0
+    if mode in ("continue", "evaluate"):
+        # Continue where the finished fit ended (its last weights, optimizers and noise
+        # position); evaluate the saved final model.
+        model.build_optimizers()
+        last = run_dir.last_weights
+        model.load_weights(str(last if mode == "continue" and last.is_file() else run_dir.model))
+        initial_epoch = run_dir.epochs_completed()
     guard = kcallbacks.NaNGuard()
-    fit_callbacks = make_callbacks(model, config, run_dir, guard, val_ds is not None)
-    _say(args, f"kgen train: {config['model']} / preset {args.preset} -> {run_dir.path}"
-               + (" (resuming)" if mode == "resume" else ""))
+    history = keras.callbacks.History()
+    history.set_model(model)
+    history.on_train_begin()
     start = time.time()
-    history = model.fit(train_ds, validation_data=val_ds, epochs=config["train"]["epochs"],
-                        callbacks=fit_callbacks, verbose=args.verbose, shuffle=False)
+    if mode != "evaluate":
+        fit_callbacks = make_callbacks(model, config, run_dir, guard, val_ds is not None)
+        _say(args, f"kgen train: {config['model']} / preset {args.preset} -> {run_dir.path}"
+                   + {"resume": " (resuming)", "continue": " (continuing)"}.get(mode, ""))
+        history = model.fit(train_ds, validation_data=val_ds, epochs=config["train"]["epochs"],
+                            initial_epoch=initial_epoch, callbacks=fit_callbacks,
+                            verbose=args.verbose, shuffle=False)
+        initial_epoch = history.epoch[0] if history.epoch else initial_epoch
+        run_dir.checkpoints.mkdir(parents=True, exist_ok=True)
+        model.save_weights(str(run_dir.last_weights))
+        run_dir.write_progress(history.epoch[-1] + 1 if history.epoch else initial_epoch)
+        best = run_dir.checkpoints / "best.weights.h5"
+        if config["train"]["restore_best"] and best.exists():
+            model.load_weights(str(best))  # kl_weight is not a weight: it stays 1
+        model.save(run_dir.model)
+    else:
+        _say(args, f"kgen train: {run_dir.path} holds a trained model that was not "
+                   f"evaluated; evaluating it (no training)")
     wall_time = time.time() - start
-    initial_epoch = history.epoch[0] if history.epoch else config["train"]["epochs"]
-    best = run_dir.checkpoints / "best.weights.h5"
-    if config["train"]["restore_best"] and best.exists():
-        model.load_weights(str(best))  # kl_weight is not a weight: it stays 1
-
-    model.save(run_dir.model)
-    metrics = summarize(history, wall_time, config, args.preset, initial_epoch)
+    metrics = summarize(history, wall_time, config, args.preset, initial_epoch,
+                        all_epochs=read_history(run_dir.history))
     metrics["stopped_on_nan"] = guard.stopped_at
-    if eval_ds is not None:
-        metrics["eval_split"] = data["eval_split"]
-        metrics["eval"] = model.evaluate(eval_ds, return_dict=True, verbose=0)
-    if num_nll_samples:
-        metrics["nll"] = nll(model, eval_ds, num_samples=num_nll_samples, seed=seed,
-                             verbose=1 if args.verbose == 1 else 0)
+    if not args.no_eval:
+        metrics.update(_final_evaluation(model, eval_ds, config, args.verbose))
     metrics["config"] = config
     run_dir.write_json(metrics)
     _say(args, _summary_line(metrics, run_dir))
     return metrics
+
+
+def _final_evaluation(model, eval_ds, config, verbose):
+    """What the model can honestly report on ``data.eval_split``: its ``test_step``
+    metrics, and its NLL (exact from ``log_prob``, or the ``evaluate.num_samples``-
+    sample bound) when it has a likelihood (``kgen.metrics.likelihood_method``)."""
+    if eval_ds is None:
+        return {}
+    result = {"eval_split": config["data"]["eval_split"],
+              "eval": model.evaluate(eval_ds, return_dict=True, verbose=0)}
+    method = likelihood_method(model)
+    num_samples = config["evaluate"]["num_samples"]
+    if method == "log_prob" or (method == "iwae_bound" and num_samples):
+        result["nll"] = nll(model, eval_ds, num_samples=num_samples or 1, seed=config["seed"],
+                            verbose=1 if verbose else 0)
+    return result
 
 
 def _strategy_scope(kind):

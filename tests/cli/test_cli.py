@@ -73,10 +73,19 @@ def test_yaml_1_1_number_strings_in_the_plateau_schedule_are_read_as_numbers():
                                                        "min_lr": 1e-5}
 
 
-def test_train_refuses_to_overwrite_a_finished_run(trained):
+def test_rerunning_a_finished_run_says_so_and_changes_nothing(trained, capsys):
+    before = {p: p.read_bytes() for p in trained.rglob("*") if p.is_file()}
+    assert run("train", "vae", "--preset", "vae_digits", "--output-dir", trained,
+               "--epochs", 2, "--verbose", 0) == 0
+    assert "holds a finished run" in capsys.readouterr().out
+    assert {p: p.read_bytes() for p in trained.rglob("*") if p.is_file()} == before
+
+
+def test_a_run_of_another_config_is_refused(trained):
     before = (trained / "metrics.json").read_text()
     with pytest.raises(ValueError, match="--output-dir"):
-        run("train", "vae", "--preset", "vae_digits", "--output-dir", trained, "--verbose", 0)
+        run("train", "vae", "--preset", "vae_digits", "--output-dir", trained, "--verbose", 0,
+            "--set", "train.learning_rate=3.0e-3")
     assert (trained / "metrics.json").read_text() == before
 
 
@@ -130,7 +139,7 @@ def test_rerunning_a_killed_train_resumes_after_the_last_finished_epoch(tmp_path
     run(*argv)
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["initial_epoch"] == 1 and metrics["epochs_run"] == 1
-    assert metrics["history"]["epoch"] == [1]
+    assert metrics["history"]["epoch"] == [0, 1]  # the whole run, both invocations
     assert metrics["train"]["kl_weight"] == 0.5  # the warm-up schedule continued
     assert len((out / "history.csv").read_text().strip().splitlines()) == 1 + 2
     assert not (out / "backup").exists()

@@ -1,0 +1,103 @@
+"""Re-running `kgen train` never loses a trained model (issue: a run killed during its
+final evaluation lost model.keras on the next run)."""
+
+import json
+import os
+import pathlib
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import keras
+import pytest
+
+from kgen import testing
+from kgen.cli import main
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+
+
+def run(*argv):
+    return main([str(a) for a in argv])
+
+
+def _argv(out, *extra):
+    return ["train", "vae", "--preset", "vae_digits", "--output-dir", out, "--epochs", 2,
+            "--verbose", 0, *extra]
+
+
+def test_a_run_killed_during_its_final_evaluation_keeps_its_model(tmp_path):
+    out = tmp_path / "run"
+    # k = 100,000 importance samples make the final evaluation take long enough to kill.
+    argv = [sys.executable, "-m", "kgen.cli"] + [str(a) for a in _argv(
+        out, "--set", "evaluate.num_samples=100000")]
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 240
+    while not (out / "model.keras").is_file() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # model.keras is written whole before the evaluation starts
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert (out / "model.keras").is_file(), proc.stderr.read().decode()[-2000:]
+    assert not (out / "metrics.json").exists(), "the evaluation ended before the kill"
+    assert not (out / "backup").exists()
+    model_bytes = (out / "model.keras").read_bytes()
+    history = (out / "history.csv").read_text()
+
+    # The same command (a smaller k is allowed: evaluation settings are not training's).
+    run(*_argv(out, "--set", "evaluate.num_samples=50"))
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["epochs_run"] == 0  # evaluated, not trained again
+    assert metrics["nll"]["num_samples"] == 50
+    assert metrics["history"]["epoch"] == [0, 1]
+    assert (out / "model.keras").read_bytes() == model_bytes
+    assert (out / "history.csv").read_text() == history
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    out = tmp_path_factory.mktemp("finished") / "run"
+    run(*_argv(out))
+    return out
+
+
+def test_a_finished_run_trains_on_for_more_epochs_without_overwrite(finished, tmp_path):
+    out = tmp_path / "run"
+    shutil.copytree(finished, out)
+    run(*_argv(out)[:-4], "--epochs", 3, "--verbose", 0)
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["initial_epoch"] == 2 and metrics["epochs_run"] == 1
+    assert metrics["history"]["epoch"] == [0, 1, 2]
+    model = keras.models.load_model(out / "model.keras", safe_mode=True)
+    # 1,500 images in batches of 100: the optimizer state continued from 30 steps.
+    assert int(model.optimizer.iterations) == 45
+    assert sorted(p.name for p in (out / "samples").glob("samples_epoch_*.png")) == [
+        "samples_epoch_0001.png", "samples_epoch_0002.png", "samples_epoch_0003.png"]
+
+
+def test_a_finished_run_with_a_larger_time_budget_but_no_epochs_left_is_finished(
+        finished, tmp_path, capsys):
+    out = tmp_path / "run"
+    shutil.copytree(finished, out)
+    before = (out / "metrics.json").read_text()
+    run(*_argv(out, "--set", "train.max_minutes=30"))
+    assert "holds a finished run" in capsys.readouterr().out
+    assert (out / "metrics.json").read_text() == before
+
+
+def test_overwrite_of_a_directory_that_does_not_exist_is_named(tmp_path):
+    out = tmp_path / "missing"
+    testing.assert_raises_naming(ValueError, "--overwrite", run, *_argv(out, "--overwrite"))
+    assert not out.exists()
+
+
+def test_a_directory_of_other_files_is_used_without_deleting_them(tmp_path):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    run(*_argv(out, "--no-eval"))
+    assert (out / "notes.txt").read_text() == "keep me"
+    assert (out / "model.keras").is_file()
