@@ -13,17 +13,9 @@ def run_list(args):
     """Prints the registered models, the presets and the data sets."""
     import kgen.data
     import kgen.models
+    from kgen.cli import catalog
 
-    lines = ["models:"] + [f"  {name}" for name in kgen.models.available()]
-    lines.append("presets:")
-    for name in presets.available():
-        try:
-            description = presets.load_preset(name).get("description", "")
-        except (ValueError, OSError):
-            description = "(unreadable)"
-        lines.append(f"  {name:<28} {description}".rstrip())
-    lines.append("data sets:")
-    lines += [f"  {name}" for name in kgen.data.available()]
+    lines = catalog.lines(kgen.models.available(), kgen.data.available())
     print("\n".join(lines))
     return lines
 
@@ -132,9 +124,19 @@ def _run_config_data(model_path):
     return config.get("data") or {}
 
 
+def next_version(model_dir):
+    """The next free version of a TF Serving model directory: one more than the
+    largest numeric subdirectory, 1 if there is none."""
+    model_dir = pathlib.Path(model_dir)
+    versions = [int(p.name) for p in model_dir.iterdir()
+                if p.is_dir() and p.name.isdigit()] if model_dir.is_dir() else []
+    return max(versions, default=0) + 1
+
+
 def run_export(args):
     """Exports a trained model as a TF Serving SavedModel with ``kgen.export.saved_model``."""
-    checks.positive_int("--version", args.version)
+    if args.version is not None:
+        checks.positive_int("--version", args.version)
     if not args.name or "/" in args.name or "\\" in args.name:
         raise ValueError(f"`--name` must be a directory name. Received: --name={args.name!r}")
     model_path = resolve_model_path(args.model_path)
@@ -143,6 +145,8 @@ def run_export(args):
     except ImportError as e:
         raise ValueError(f"`kgen export` needs kgen.export.saved_model, which failed to "
                          f"import: {e}") from e
+    if args.version is None:
+        args.version = next_version(pathlib.Path(args.base_dir) / args.name)
     target = pathlib.Path(args.base_dir) / args.name / str(args.version)
     if target.exists() and not args.overwrite:
         raise ValueError(f"`--version` {args.version} of {args.name!r} already exists in "

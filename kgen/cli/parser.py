@@ -51,6 +51,7 @@ def build_parser():
     export.add_argument("--model-path", required=True, help="a .keras file or a run directory")
     export.add_argument("--base-dir", required=True, help="the directory of all served models")
     export.add_argument("--name", required=True, help="the served model's name")
-    export.add_argument("--version", type=int, default=1)
+    export.add_argument("--version", type=int, default=None,
+                        help="the version directory (default: the next free one, 1 if none)")
     export.add_argument("--overwrite", action="store_true", help="replace an existing version")
     return parser

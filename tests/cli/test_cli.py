@@ -109,6 +109,12 @@ def test_export_writes_a_savedmodel(trained, tmp_path):
     run("export", "--model-path", trained, "--base-dir", tmp_path / "served", "--name", "vae",
         "--version", 3)
     assert (tmp_path / "served" / "vae" / "3" / "saved_model.pb").is_file()
+    # Without --version: the next free one, as TF Serving's layout expects.
+    run("export", "--model-path", trained, "--base-dir", tmp_path / "served", "--name", "vae")
+    assert (tmp_path / "served" / "vae" / "4" / "saved_model.pb").is_file()
+    with pytest.raises(ValueError, match="--version"):  # an explicit existing one is refused
+        run("export", "--model-path", trained, "--base-dir", tmp_path / "served", "--name",
+            "vae", "--version", 3)
 
 
 class Interrupt(keras.callbacks.Callback):
