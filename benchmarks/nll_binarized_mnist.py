@@ -1,5 +1,11 @@
 """Test NLL of VAE / IWAE / VAE+IAF on statically binarized MNIST.
 
+Kept for the history of the results rows it produced (their JSONs in
+``benchmarks/results/nll_*.json`` record this program's commands). New rows
+come from presets: ``python benchmarks/run_preset.py PRESET`` runs
+``kgen train MODEL --preset PRESET`` and records it, so users run what was
+measured (``benchmarks/results/README.md``). Do not add features here.
+
 Architecture of Burda et al. 2016 (arXiv:1509.00519), one stochastic layer:
 784-200-200-50 tanh encoder and decoder, Bernoulli likelihood, Adam 1e-3,
 batch 100. Training stops after ``--minutes`` of wall time (or
