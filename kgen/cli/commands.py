@@ -88,9 +88,9 @@ def run_evaluate(args):
     preprocess = args.preprocess if args.preprocess is not None else (
         data.get("preprocess") if name == data.get("name") else None)
     preprocess = None if preprocess in (None, "none") else preprocess
-    if preprocess not in presets.PREPROCESSING:
-        raise ValueError(f"`--preprocess` must be one of {presets.PREPROCESSING[1:]} or none. "
-                         f"Received: --preprocess={preprocess!r}")
+    from kgen.data import steps
+
+    steps.parse(preprocess, where="--preprocess")
     if args.output is not None and pathlib.Path(args.output).suffix != ".json":
         raise ValueError(f"`--output` must end in .json. Received: --output={args.output}")
     from kgen.metrics import nll

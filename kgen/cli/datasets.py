@@ -1,9 +1,8 @@
 """The data pipelines of a preset: ``kgen.data.load`` plus the preset's preprocessing."""
 
 import kgen.data
+import kgen.data.steps
 
-# Offsets that give each split its own stream of binarization seeds.
-_SEED_OFFSET = {"train_split": 0, "validation_split": 1, "eval_split": 2}
 
 
 def load_split(data, key, seed, training=False, batch_size=None):
@@ -12,37 +11,33 @@ def load_split(data, key, seed, training=False, batch_size=None):
     Args:
         data: the ``data`` section of a resolved config.
         key: ``"train_split"``, ``"validation_split"`` or ``"eval_split"``.
-        seed: int >= 0, seeds the shuffling and the binarization.
-        training: shuffle each epoch and draw a fresh binarization each
-            epoch (``preprocess: dynamic_binarize``); otherwise the order and
-            the binarization are fixed.
+        seed: int >= 0, seeds the shuffling and the random preprocessing.
+        training: shuffle each epoch and draw new random preprocessing each
+            epoch (e.g. ``preprocess: dynamic_binarize``); otherwise the order
+            and the preprocessing are fixed.
         batch_size: default ``data["batch_size"]``.
 
     Returns:
-        A batched ``tf.data.Dataset`` of float32 images, or ``None`` if the
-        split is ``null``.
+        A batched ``tf.data.Dataset`` of float32 images, or of ``(images,
+        labels)`` with ``data.labels: true``; ``None`` if the split is ``null``.
 
     Raises:
-        ValueError: naming ``data.<key>`` if ``kgen.data.load`` refuses it.
+        ValueError: naming ``data.<key>`` if ``kgen.data.load`` refuses it, or
+            ``data.labels`` if the data set has no labels.
     """
-    import tensorflow as tf
-
     split = data[key]
     if split is None:
         return None
+    labels = bool(data.get("labels", False))
     try:
         ds = kgen.data.load(data["name"], split, batch_size=batch_size or data["batch_size"],
-                            shuffle=training, seed=seed)
+                            shuffle=training, seed=seed, with_labels=labels)
     except ValueError as e:
+        if labels and "with_labels" in str(e):
+            raise ValueError(f"`data.labels` asks for labels, and {data['name']!r} has none. "
+                             f"Received: data.labels=true") from e
         raise ValueError(f"`data.{key}`: {e}") from e
-    if data["preprocess"] == "dynamic_binarize":
-        seeds = tf.data.Dataset.random(
-            seed=seed * 10 + _SEED_OFFSET.get(key, 3),
-            rerandomize_each_iteration=training).batch(2)
-        ds = tf.data.Dataset.zip((ds, seeds)).map(
-            lambda x, s: kgen.data.dynamic_binarize(x, seed=s),
-            num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
-    return ds
+    return kgen.data.steps.apply(ds, data["preprocess"], seed, key, training=training)
 
 
 def event_shape(ds):

@@ -12,7 +12,9 @@ take the defaults of ``DEFAULTS``::
       validation_split: validation   # or null: fit validation, best checkpoint
       eval_split: test           # or null: final metrics and the test NLL
       batch_size: 100
-      preprocess: null           # or dynamic_binarize
+      preprocess: null           # or a step of kgen.data.steps, or a list of them:
+                                 # dynamic_binarize, dequantize, logit, scale
+      labels: false              # true: batches are (images, labels) (conditional models)
     model_args:                  # keyword arguments of the model class
       latent_dim: 50
       encoder: {type: mlp, hidden_units: [200, 200], activation: tanh}
@@ -66,7 +68,7 @@ DEFAULTS = {
     "description": "",
     "seed": 0,
     "data": {"name": None, "train_split": "train", "validation_split": None,
-             "eval_split": None, "batch_size": 100, "preprocess": None},
+             "eval_split": None, "batch_size": 100, "preprocess": None, "labels": False},
     "model_args": {},
     "train": {"epochs": 100, "optimizer": "adam", "learning_rate": 1e-3, "optimizer_args": {},
               "learning_rate_schedule": None,
@@ -76,7 +78,6 @@ DEFAULTS = {
               "player_optimizers": None},
     "evaluate": {"num_samples": None, "batch_size": None},
 }
-PREPROCESSING = (None, "dynamic_binarize")
 # Sections whose keys are free-form keyword arguments (checked when used); every
 # section below model_args is free-form too (the model class checks it).
 _FREE_FORM = ("train.optimizer_args", "train.reduce_lr_on_plateau", "train.player_optimizers")
@@ -235,9 +236,12 @@ def _check(config):
     if data["train_split"] is None:
         raise ValueError("`data.train_split` must be a split name. Received: data.train_split=None")
     int_value(data, "batch_size", "data.")
-    if data["preprocess"] not in PREPROCESSING:
-        raise ValueError(f"`data.preprocess` must be null or one of {list(PREPROCESSING[1:])}. "
-                         f"Received: data.preprocess={data['preprocess']!r}")
+    from kgen.data import steps
+
+    steps.parse(data["preprocess"])
+    if not isinstance(data["labels"], bool):
+        raise ValueError(f"`data.labels` must be true or false. "
+                         f"Received: data.labels={data['labels']!r}")
     train_section.check(train)
     for key in ("num_samples", "batch_size"):
         if evaluate[key] is not None:

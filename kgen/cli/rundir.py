@@ -191,6 +191,7 @@ def _comparable(config):
             train.pop(key, None)
     train.setdefault("learning_rate_schedule", None)  # older run directories lack it
     train.setdefault("player_optimizers", None)
+    config.setdefault("data", {}).setdefault("labels", False)
     return config
 
 

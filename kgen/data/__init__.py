@@ -26,6 +26,7 @@ from kgen.data.preprocessing import (
     scale_to_minus_one_one,
     uniform_dequantize,
 )
+from kgen.data.steps import preprocessing_steps, register_preprocessing
 from kgen.data.toy import sample_toy
 
 __all__ = [
@@ -34,6 +35,8 @@ __all__ = [
     "inverse_logit_transform",
     "load",
     "logit_transform",
+    "preprocessing_steps",
+    "register_preprocessing",
     "sample_toy",
     "scale_from_minus_one_one",
     "scale_to_minus_one_one",
