@@ -101,3 +101,28 @@ def test_a_directory_of_other_files_is_used_without_deleting_them(tmp_path):
     run(*_argv(out, "--no-eval"))
     assert (out / "notes.txt").read_text() == "keep me"
     assert (out / "model.keras").is_file()
+
+
+def test_the_same_seed_gives_the_same_run_whatever_the_data_loading_draws(tmp_path, monkeypatch):
+    # A first run that builds the data cache draws random numbers while loading (TFDS
+    # does); the model must still start from the same weights and train the same.
+    import random
+
+    import numpy as np
+    import tensorflow as tf
+
+    from kgen.cli import datasets
+
+    run(*_argv(tmp_path / "plain", "--no-eval", "--epochs", 1))
+    load_split = datasets.load_split
+
+    def drawing_load_split(*args, **kwargs):
+        random.random(), np.random.rand(), tf.random.uniform(())
+        return load_split(*args, **kwargs)
+
+    monkeypatch.setattr(datasets, "load_split", drawing_load_split)
+    run(*_argv(tmp_path / "drawing", "--no-eval", "--epochs", 1))
+    plain = keras.models.load_model(tmp_path / "plain" / "model.keras", safe_mode=True)
+    drawing = keras.models.load_model(tmp_path / "drawing" / "model.keras", safe_mode=True)
+    for a, b in zip(plain.get_weights(), drawing.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
