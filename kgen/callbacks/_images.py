@@ -92,10 +92,11 @@ class SummaryImageWriter:
 
 
 def to_unit_range(images, model):
-    """Rescales a model's outputs to [0, 1] by its likelihood's ``data_range``
-    (e.g. 0..255 for a discretized logistic); data already in [0, 1], or of a
-    model without a declared range, is returned as is."""
-    data_range = getattr(getattr(model, "likelihood", None), "data_range", None)
+    """Rescales a model's outputs to [0, 1] by the model's ``data_range`` (e.g.
+    0..255 for a VAE with a discretized logistic, -1..1 for a tanh generator);
+    data already in [0, 1], or of a model without a declared range, is returned
+    as is."""
+    data_range = getattr(model, "data_range", None)
     if not data_range:
         return images
     low, high = data_range

@@ -205,3 +205,16 @@ def test_tile_images_pads_an_incomplete_grid_with_black():
     assert grid.sum() == 5 * 2 * 3
     with pytest.raises(ValueError, match="images"):
         callbacks.tile_images(np.ones((5, 2)))
+
+
+def test_images_are_drawn_in_the_models_own_data_range():
+    from kgen.callbacks import _images
+    from kgen.models.base import GenerativeModel
+
+    class Tanh(GenerativeModel):
+        data_range = (-1.0, 1.0)  # a GAN's tanh output, no likelihood
+
+    images = _images.to_unit_range(np.array([-1.0, 0.0, 1.0]), Tanh(event_shape=(3,)))
+    np.testing.assert_allclose(images, [0.0, 0.5, 1.0])
+    plain = _images.to_unit_range(np.array([0.2]), GenerativeModel(event_shape=(1,)))
+    np.testing.assert_allclose(plain, [0.2])
