@@ -3,3 +3,4 @@
 from kgen.models.base import GenerativeModel  # noqa: F401
 from kgen.models.registry import available, get, register  # noqa: F401
 from kgen.models import vae  # noqa: F401  (registers the VAE family)
+from kgen.models import baselines  # noqa: F401  (registers BernoulliMixture)
