@@ -1,7 +1,9 @@
 """``kgen list | sample | evaluate | export``: the commands around ``kgen train``."""
 
+import contextlib
 import json
 import pathlib
+import sys
 
 from kgen import checks
 from kgen.cli import presets
@@ -93,8 +95,6 @@ def run_evaluate(args):
     steps.parse(preprocess, where="--preprocess")
     if args.output is not None and pathlib.Path(args.output).suffix != ".json":
         raise ValueError(f"`--output` must end in .json. Received: --output={args.output}")
-    from kgen.metrics import nll
-
     spec = {"name": name, "batch_size": args.batch_size, "preprocess": preprocess,
             "eval_split": args.split}
     try:
@@ -104,13 +104,23 @@ def run_evaluate(args):
     model = load_model(model_path)
     result = {"model_path": str(model_path), "data": name, "split": args.split,
               "preprocess": preprocess,
-              **nll(model, ds, num_samples=args.num_samples, seed=args.seed, verbose=0)}
+              **_nll_with_progress(model, ds, args)}
     text = json.dumps(result, indent=2)
     print(text)
     if args.output is not None:
         pathlib.Path(args.output).parent.mkdir(parents=True, exist_ok=True)
         pathlib.Path(args.output).write_text(text + "\n")
     return result
+
+
+def _nll_with_progress(model, ds, args):
+    """``kgen.metrics.nll`` with its progress bar on standard error (``--verbose 1``),
+    so that standard output holds only the JSON."""
+    from kgen.metrics import nll
+
+    with contextlib.redirect_stdout(sys.stderr):
+        return nll(model, ds, num_samples=args.num_samples, seed=args.seed,
+                   verbose=args.verbose)
 
 
 def _run_config_data(model_path):

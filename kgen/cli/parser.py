@@ -46,6 +46,8 @@ def build_parser():
     evaluate.add_argument("--seed", type=int, default=0)
     evaluate.add_argument("--preprocess", help="dynamic_binarize or none (default: the run's)")
     evaluate.add_argument("--output", help="also write the JSON to this file")
+    evaluate.add_argument("--verbose", type=int, choices=(0, 1), default=1,
+                          help="1 shows a progress bar on standard error, 0 is silent")
 
     export = sub.add_parser("export", help="write a TF Serving SavedModel (kgen.export)")
     export.add_argument("--model-path", required=True, help="a .keras file or a run directory")

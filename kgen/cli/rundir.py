@@ -6,7 +6,9 @@ Layout of ``--output-dir``::
     backup/          keras.callbacks.BackupAndRestore (removed when fit ends)
     checkpoints/     best.weights.h5, the best epoch by the model's monitor;
                      last.weights.h5 and progress.json, the state where fit ended
-                     (weights, optimizers, noise position; epochs completed)
+                     (weights, optimizers, noise position; epochs completed, and the
+                     epochs and time budget that fit was given), written before
+                     backup/ is removed
     samples/         samples_epoch_NNNN.png (and latent_manifold.png for 2-D latents)
     tensorboard/     keras.callbacks.TensorBoard logs and the sample images
     history.csv      one row per epoch over all (resumed) invocations
@@ -20,17 +22,27 @@ nothing a run wrote is ever deleted without ``--overwrite``:
 | --- | --- | --- |
 | nothing, or only the start of a run (no epoch finished) | train | train |
 | ``backup/`` (killed while training) | resume from the last finished epoch | resume |
+| ``last.weights.h5``, no ``model.keras`` (killed saving) | save, evaluate | continue training |
 | ``model.keras``, no ``metrics.json`` (killed while evaluating) | evaluate, no training | continue training |
 | ``model.keras`` and ``metrics.json`` (finished) | say so, exit 0 | continue training |
 
+"More" is measured against what the last finished fit was given (``progress.json``),
+so a continuation killed before its first epoch ended is continued by the same
+command. A run that stopped on its time budget is finished for the same command;
+a larger ``train.max_minutes`` trains it on, with that budget counted afresh.
+
 A different config (other than ``RESUMABLE_CHANGES``) is refused, naming
-``--output-dir``; ``--overwrite`` removes the run files (``RUN_FILES`` only) and
-trains afresh.
+``--output-dir``; so is a directory without ``config.yaml`` that holds files of
+``RUN_FILES``' names (they are not a kgen run's, and would be overwritten).
+``--overwrite`` removes the run files (``RUN_FILES`` only) of a kgen run directory
+and trains afresh; it never clears a directory that holds no ``config.yaml``.
 """
 
+import contextlib
 import csv
 import json
 import math
+import os
 import pathlib
 import shutil
 
@@ -66,14 +78,17 @@ class RunDir:
             One of ``"fresh"`` (train from scratch; ``--overwrite`` given: the
             caller clears the run files first), ``"start"`` (train into a
             directory that holds no finished epoch, deleting nothing),
-            ``"resume"`` (``backup/`` holds an interrupted run), ``"evaluate"``
-            (a trained, unevaluated model), ``"continue"`` (train a finished run
-            on, for more epochs or a larger time budget) or ``"finished"``.
+            ``"resume"`` (``backup/`` holds an interrupted run), ``"finish"``
+            (a finished fit whose model.keras was not saved: save it, then
+            evaluate), ``"evaluate"`` (a trained, unevaluated model),
+            ``"continue"`` (train a finished run on, for more epochs or a larger
+            time budget) or ``"finished"``.
 
         Raises:
-            ValueError: naming ``--output-dir`` if it is a file or holds a run of
-                a different config; naming ``--overwrite`` if the directory does
-                not exist.
+            ValueError: naming ``--output-dir`` if it is a file, holds a run of
+                a different config, or holds run files but no ``config.yaml``;
+                naming ``--overwrite`` if the directory does not exist or is not
+                a kgen run directory.
         """
         if self.path.exists() and not self.path.is_dir():
             raise ValueError(f"`--output-dir` must be a directory. Received: --output-dir={self.path}"
@@ -83,10 +98,23 @@ class RunDir:
                 raise ValueError(f"`--overwrite` replaces an existing run, and --output-dir "
                                  f"{self.path} does not exist; leave --overwrite out. "
                                  f"Received: --overwrite with --output-dir={self.path}")
+            if any(self.path.iterdir()) and not self.config.is_file():
+                raise ValueError(f"`--overwrite` clears only a kgen run directory, and "
+                                 f"--output-dir {self.path} holds other files (no config.yaml); "
+                                 f"nothing was deleted. Choose another --output-dir. "
+                                 f"Received: --overwrite with --output-dir={self.path}")
             return "fresh"
         if not self.path.exists() or not any(self.path.iterdir()):
             return "fresh"
         previous = yaml.safe_load(self.config.read_text()) if self.config.is_file() else None
+        if not isinstance(previous, dict):
+            found = [name for name in RUN_FILES if (self.path / name).exists()]
+            if found:
+                raise ValueError(
+                    f"`--output-dir` {self.path} holds {found} but no config.yaml: not a kgen "
+                    f"run, and training would overwrite them. Choose another --output-dir. "
+                    f"Received: --output-dir={self.path}")
+            previous = None
         if previous is not None and _comparable(previous) != _comparable(config):
             raise ValueError(
                 f"`--output-dir` {self.path} holds a run of a different config (see its "
@@ -95,25 +123,45 @@ class RunDir:
                 f"Received: --output-dir={self.path}")
         if self.has_backup():
             return "resume"
+        progress = self._progress()
+        finished_fit = progress if progress and "train" in progress else previous
+        more = (_longer(config, finished_fit)
+                and self.epochs_completed() < config["train"]["epochs"])
         if not self.model.is_file():
+            if self.last_weights.is_file() and self.progress.is_file():
+                return "continue" if more else "finish"
             if any((self.path / name).exists() for name in ("checkpoints", "metrics.json")):
                 raise ValueError(
                     f"`--output-dir` {self.path} holds checkpoints but no model.keras and no "
                     f"backup; pass --overwrite to start again or choose another --output-dir. "
                     f"Received: --output-dir={self.path}")
             return "start"
-        if _longer(config, previous) and self.epochs_completed() < config["train"]["epochs"]:
+        if more:
             return "continue"
         return "finished" if self.metrics.is_file() else "evaluate"
 
     def epochs_completed(self):
         """Epochs a finished fit completed: ``progress.json``, else ``history.csv``."""
-        if self.progress.is_file():
-            return int(json.loads(self.progress.read_text())["epochs_completed"])
+        progress = self._progress()
+        if progress is not None:
+            return int(progress["epochs_completed"])
         return len(read_history(self.history).get("epoch", []))
 
-    def write_progress(self, epochs_completed):
-        self.progress.write_text(json.dumps({"epochs_completed": int(epochs_completed)}) + "\n")
+    def _progress(self):
+        """``progress.json`` as ``{"epochs_completed", "train": {"epochs",
+        "max_minutes"}}``, or ``None``; files written before ``train`` was recorded
+        lack it (``_longer`` then compares with ``config.yaml``)."""
+        if not self.progress.is_file():
+            return None
+        return json.loads(self.progress.read_text())
+
+    def write_progress(self, epochs_completed, train):
+        """Records where a finished fit ended and the length it was given (its
+        ``train.epochs`` and ``train.max_minutes``), atomically."""
+        progress = {"epochs_completed": int(epochs_completed),
+                    "train": {"epochs": train["epochs"], "max_minutes": train["max_minutes"]}}
+        with atomic_path(self.progress) as tmp:
+            tmp.write_text(json.dumps(progress) + "\n")
 
     def clear(self):
         """Removes the files of an earlier run (only ``RUN_FILES``, nothing else)."""
@@ -145,9 +193,20 @@ RESUMABLE_CHANGES = ("epochs", "jit_compile", "steps_per_execution", "strategy",
                      "max_minutes")
 
 
+@contextlib.contextmanager
+def atomic_path(target):
+    """Yields a temporary path beside ``target`` (same suffix, so Keras accepts it)
+    and moves it onto ``target`` when the block ends: a kill never leaves a
+    half-written ``target``."""
+    target = pathlib.Path(target)
+    tmp = target.with_name(f".partial.{target.name}")
+    yield tmp
+    os.replace(tmp, target)
+
+
 def _longer(config, previous):
-    """Whether ``config`` asks for more training than ``previous``: more epochs or a
-    larger time budget (``None``: no budget)."""
+    """Whether ``config`` asks for more training than ``previous`` (a config, or
+    ``progress.json``): more epochs or a larger time budget (``None``: no budget)."""
     if previous is None:
         return True
     new, old = config["train"], previous.get("train", {})

@@ -13,7 +13,7 @@ import keras
 
 from kgen import callbacks as kcallbacks
 from kgen.cli import datasets, optimizers, presets
-from kgen.cli.rundir import RunDir, read_history, summarize
+from kgen.cli.rundir import RunDir, atomic_path, read_history, summarize
 from kgen.metrics import likelihood_method, nll
 
 
@@ -28,11 +28,16 @@ def run(args):
     run_dir = RunDir(args.output_dir or f"runs/{args.preset}")
     mode = run_dir.check(config, overwrite=args.overwrite)
     if mode == "finished":
-        print(f"kgen train: {run_dir.path} holds a finished run of this config "
-              f"({run_dir.epochs_completed()} epochs); its metrics are in {run_dir.metrics}. "
-              f"Pass a larger --epochs or train.max_minutes to train it on, or --overwrite "
-              f"to train again.", flush=True)
-        return json.loads(run_dir.metrics.read_text())
+        metrics = json.loads(run_dir.metrics.read_text())
+        done, epochs = run_dir.epochs_completed(), config["train"]["epochs"]
+        stop = "a non-finite loss" if metrics.get("stopped_on_nan") else (
+            "its time budget (train.max_minutes)")
+        print(f"kgen train: {run_dir.path} holds a finished run of this config ("
+              + (f"{done} epochs" if done >= epochs else
+                 f"{done} of {epochs} epochs: it stopped on {stop}")
+              + f"); its metrics are in {run_dir.metrics}. Pass a larger --epochs or "
+              f"train.max_minutes to train it on, or --overwrite to train again.", flush=True)
+        return metrics
     seed, data = config["seed"], config["data"]
 
     # A strategy is made before TensorFlow runs its first op (the data below).
@@ -58,21 +63,23 @@ def run(args):
     if mode == "fresh" and run_dir.path.exists():
         run_dir.clear()  # only with --overwrite: check() returns "start" otherwise
     run_dir.path.mkdir(parents=True, exist_ok=True)
-    run_dir.config.write_text(presets.to_yaml(config))  # resume: rundir.RESUMABLE_CHANGES
+    trains = mode in ("fresh", "start", "resume", "continue")
+    if trains:
+        run_dir.config.write_text(presets.to_yaml(config))  # resume: rundir.RESUMABLE_CHANGES
     initial_epoch = 0
-    if mode in ("continue", "evaluate"):
-        # Continue where the finished fit ended (its last weights, optimizers and noise
-        # position); evaluate the saved final model.
+    if mode in ("continue", "finish", "evaluate"):
+        # Continue or finish where the finished fit ended (its last weights, optimizers
+        # and noise position); evaluate the saved final model.
         model.build_optimizers()
         last = run_dir.last_weights
-        model.load_weights(str(last if mode == "continue" and last.is_file() else run_dir.model))
+        model.load_weights(str(last if mode != "evaluate" and last.is_file() else run_dir.model))
         initial_epoch = run_dir.epochs_completed()
     guard = kcallbacks.NaNGuard()
     history = keras.callbacks.History()
     history.set_model(model)
     history.on_train_begin()
     start = time.time()
-    if mode != "evaluate":
+    if trains:
         fit_callbacks = make_callbacks(model, config, run_dir, guard, val_ds is not None)
         _say(args, f"kgen train: {config['model']} / preset {args.preset} -> {run_dir.path}"
                    + {"resume": " (resuming)", "continue": " (continuing)"}.get(mode, ""))
@@ -80,16 +87,13 @@ def run(args):
                             initial_epoch=initial_epoch, callbacks=fit_callbacks,
                             verbose=args.verbose, shuffle=False)
         initial_epoch = history.epoch[0] if history.epoch else initial_epoch
-        run_dir.checkpoints.mkdir(parents=True, exist_ok=True)
-        model.save_weights(str(run_dir.last_weights))
-        run_dir.write_progress(history.epoch[-1] + 1 if history.epoch else initial_epoch)
-        best = run_dir.checkpoints / "best.weights.h5"
-        if config["train"]["restore_best"] and best.exists():
-            model.load_weights(str(best))  # kl_weight is not a weight: it stays 1
-        model.save(run_dir.model)
     else:
-        _say(args, f"kgen train: {run_dir.path} holds a trained model that was not "
-                   f"evaluated; evaluating it (no training)")
+        _say(args, f"kgen train: {run_dir.path} holds a finished fit whose "
+                   + ("model.keras was not saved; saving and evaluating it"
+                      if mode == "finish" else "model was not evaluated; evaluating it")
+                   + " (no training)")
+    if mode != "evaluate":
+        _save_final_model(model, config, run_dir)
     wall_time = time.time() - start
     metrics = summarize(history, wall_time, config, args.preset, initial_epoch,
                         all_epochs=read_history(run_dir.history))
@@ -100,6 +104,40 @@ def run(args):
     run_dir.write_json(metrics)
     _say(args, _summary_line(metrics, run_dir))
     return metrics
+
+
+def _save_final_model(model, config, run_dir):
+    """Writes ``model.keras`` (atomically): the last weights, or the best epoch's with
+    ``train.restore_best``."""
+    best = run_dir.checkpoints / "best.weights.h5"
+    if config["train"]["restore_best"] and best.exists():
+        model.load_weights(str(best))  # kl_weight is not a weight: it stays 1
+    with atomic_path(run_dir.model) as tmp:
+        model.save(tmp)
+
+
+class _LastState(keras.callbacks.Callback):
+    """Saves where a fit ended when it ends normally (a kill or an exception skips
+    ``on_train_end``): ``checkpoints/last.weights.h5`` (weights, optimizers, noise
+    position) and ``progress.json``. Listed before ``BackupAndRestore``, it writes
+    them before the backup is removed, so a finished fit's state is always on disk."""
+
+    def __init__(self, run_dir, train):
+        super().__init__()
+        self.run_dir, self.train, self._completed = run_dir, train, None
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._completed = epoch + 1
+
+    def on_train_end(self, logs=None):
+        completed = self._completed
+        if completed is None:  # no epoch ran: where the backup or the last fit ended
+            completed = getattr(self.model, "_initial_epoch", None) or (
+                self.run_dir.epochs_completed())
+        self.run_dir.checkpoints.mkdir(parents=True, exist_ok=True)
+        with atomic_path(self.run_dir.last_weights) as tmp:
+            self.model.save_weights(str(tmp))
+        self.run_dir.write_progress(completed, self.train)
 
 
 def _final_evaluation(model, eval_ds, config, verbose):
@@ -144,7 +182,8 @@ def make_callbacks(model, config, run_dir, guard, has_validation):
     ``NaNGuard`` comes first so that it restores good weights before
     ``BackupAndRestore`` saves an epoch, and ``ReduceLROnPlateau`` before it
     too, so that a learning-rate cut is in the saved optimizer state;
-    ``KLWarmup`` comes before the loggers so they record ``kl_weight``.
+    ``KLWarmup`` comes before the loggers so they record ``kl_weight``; the
+    last state is saved before ``BackupAndRestore`` removes the backup.
     """
     train = config["train"]
     tensorboard = str(run_dir.tensorboard)
@@ -153,6 +192,7 @@ def make_callbacks(model, config, run_dir, guard, has_validation):
     if train["reduce_lr_on_plateau"] is not None:
         result.append(keras.callbacks.ReduceLROnPlateau(
             monitor=monitor, mode=mode, **train["reduce_lr_on_plateau"]))
+    result.append(_LastState(run_dir, train))  # before the backup is removed
     result.append(keras.callbacks.BackupAndRestore(str(run_dir.backup)))
     if hasattr(model, "kl_weight"):
         result.append(kcallbacks.KLWarmup(train["kl_warmup_epochs"]))

@@ -101,7 +101,9 @@ def test_evaluate_writes_nll_json(trained, tmp_path, capsys):
     run("evaluate", "--model-path", trained / "model.keras", "--data", "digits", "--split",
         "test", "--num-samples", 10, "--preprocess", "dynamic_binarize", "--output", out)
     result = json.loads(out.read_text())
-    assert json.loads(capsys.readouterr().out) == result
+    printed = capsys.readouterr()
+    assert json.loads(printed.out) == result  # standard output holds only the JSON
+    assert "3/3" in printed.err  # the progress bar: 297 digits in batches of 100
     assert result["num_examples"] == 297 and math.isfinite(result["nll"])
 
 

@@ -126,3 +126,90 @@ def test_the_same_seed_gives_the_same_run_whatever_the_data_loading_draws(tmp_pa
     drawing = keras.models.load_model(tmp_path / "drawing" / "model.keras", safe_mode=True)
     for a, b in zip(plain.get_weights(), drawing.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+class _Interrupt(keras.callbacks.Callback):
+    """Stands for a kill: raises when epoch `at` begins."""
+
+    def __init__(self, at):
+        super().__init__()
+        self.at = at
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.at:
+            raise KeyboardInterrupt(f"simulated kill at epoch {epoch}")
+
+
+def test_a_continuation_killed_before_its_first_epoch_is_continued_by_the_same_command(
+        finished, tmp_path, monkeypatch):
+    from kgen.cli import train
+
+    out = tmp_path / "run"
+    shutil.copytree(finished, out)
+    longer = _argv(out)[:-4] + ["--epochs", 3, "--verbose", 0]
+    make_callbacks = train.make_callbacks
+    monkeypatch.setattr(train, "make_callbacks",
+                        lambda *a, **k: make_callbacks(*a, **k) + [_Interrupt(at=2)])
+    with pytest.raises(KeyboardInterrupt):
+        run(*longer)
+    monkeypatch.undo()
+    assert not (out / "backup" / "training_metadata.json").exists()  # no epoch finished
+    # config.yaml now asks for 3 epochs; the finished fit was given 2 (progress.json).
+    run(*longer)
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["initial_epoch"] == 2 and metrics["epochs_run"] == 1
+    assert metrics["history"]["epoch"] == [0, 1, 2]
+
+
+def test_a_fit_killed_before_model_keras_was_saved_is_saved_and_evaluated(tmp_path,
+                                                                          monkeypatch):
+    from kgen.cli import train
+
+    out = tmp_path / "run"
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt("simulated kill while saving model.keras")
+
+    monkeypatch.setattr(train, "_save_final_model", killed)
+    with pytest.raises(KeyboardInterrupt):
+        run(*_argv(out, "--set", "evaluate.num_samples=5"))
+    monkeypatch.undo()
+    assert not (out / "backup").exists() and not (out / "model.keras").exists()
+    assert (out / "checkpoints" / "last.weights.h5").is_file()  # written before the backup went
+    history = (out / "history.csv").read_text()
+
+    run(*_argv(out, "--set", "evaluate.num_samples=5"))
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["epochs_run"] == 0 and metrics["history"]["epoch"] == [0, 1]
+    assert (out / "history.csv").read_text() == history
+    model = keras.models.load_model(out / "model.keras", safe_mode=True)
+    assert int(model.optimizer.iterations) == 2 * 15  # the finished fit's state, not retrained
+
+
+def test_a_run_stopped_on_its_time_budget_continues_only_with_a_larger_budget(tmp_path,
+                                                                             capsys):
+    out = tmp_path / "run"
+    budget = _argv(out)[:-4] + ["--epochs", 3, "--verbose", 0, "--no-eval"]
+    run(*budget, "--set", "train.max_minutes=0.0001")
+    first = (out / "metrics.json").read_text()
+    assert json.loads(first)["epochs_run"] == 1  # stopped by the budget after one epoch
+    capsys.readouterr()
+
+    run(*budget, "--set", "train.max_minutes=0.0001")
+    assert "1 of 3 epochs: it stopped on its time budget" in capsys.readouterr().out
+    assert (out / "metrics.json").read_text() == first
+
+    run(*budget, "--set", "train.max_minutes=10")
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["initial_epoch"] == 1 and metrics["epochs_run"] == 2
+    assert metrics["history"]["epoch"] == [0, 1, 2]
+
+
+def test_a_directory_that_is_not_a_run_is_never_cleared_or_overwritten(tmp_path):
+    out = tmp_path / "mine"
+    (out / "samples").mkdir(parents=True)
+    (out / "samples" / "holiday.png").write_bytes(b"not a kgen sample")
+    testing.assert_raises_naming(ValueError, "--overwrite", run, *_argv(out, "--overwrite"))
+    testing.assert_raises_naming(ValueError, "--output-dir", run, *_argv(out))
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == [
+        pathlib.Path("samples"), pathlib.Path("samples/holiday.png")]
