@@ -42,11 +42,14 @@ def run(args):
 
     # A strategy is made before TensorFlow runs its first op (the data below).
     scope = _strategy_scope(config["train"]["strategy"])
+    # Seeded before the data: a tf.data shuffle's order combines its seed with the
+    # global one, so it needs the global seed set, as every earlier kgen run had it.
+    keras.utils.set_random_seed(seed)
     train_ds = datasets.load_split(data, "train_split", seed, training=True)
     val_ds = datasets.load_split(data, "validation_split", seed)
     eval_ds = datasets.load_split(data, "eval_split", seed,
                                   batch_size=config["evaluate"]["batch_size"])
-    # Seeded after the data are ready: a first run that builds the data cache (TFDS
+    # And again once the data are ready: a first run that builds the data cache (TFDS
     # draws Python/NumPy random numbers then) initializes the model as a later run does.
     keras.utils.set_random_seed(seed)
     with scope:
