@@ -2,8 +2,8 @@
 
 - ``load(name, split, ...)`` returns a ``tf.data.Dataset`` of float32 tensors;
   ``available()`` lists the names. Everything works offline: binarized MNIST
-  goes through TFDS's ``manual_dir``, MNIST test and the 8x8 digits are read
-  from local files.
+  goes through TFDS's ``manual_dir``; MNIST test, Fashion-MNIST and the 8x8
+  digits are read from local files.
 - ``sample_toy(name, num_examples, seed)`` draws the standard 2-D toy densities
   as NumPy arrays.
 - ``dynamic_binarize``, ``uniform_dequantize``, ``logit_transform`` /

@@ -11,6 +11,10 @@ Environment variables (all optional):
   ``shared/data`` folder found beside an ancestor of the ``kgen`` package.
 - ``KGEN_MANUAL_DIR``: the folder with the three ``binarized_mnist_*.amat``
   (or ``.amat.gz``) files. Takes precedence over ``KGEN_DATA_DIR``.
+
+Either of these two, when set (not empty), must name an existing folder:
+``check_env_dirs`` raises a ``ValueError`` otherwise, rather than falling
+back to another folder or a cache prepared earlier.
 - ``KGEN_CACHE_DIR``: kgen's cache root. Defaults to ``~/.cache/kgen``.
 - ``KGEN_TFDS_DIR``: TFDS's ``data_dir``. Defaults to
   ``<cache root>/tensorflow_datasets``.
@@ -46,6 +50,35 @@ def tfds_data_dir(data_dir=None):
     return cache_root() / "tensorflow_datasets"
 
 
+RAW_DIR_VARS = ("KGEN_DATA_DIR", "KGEN_MANUAL_DIR")
+
+
+def check_env_dirs():
+    """Checks that ``$KGEN_DATA_DIR`` and ``$KGEN_MANUAL_DIR``, if set, are existing folders.
+
+    An unset or empty variable is not checked. ``kgen.data.load`` calls this
+    before anything is read or written, so a mistyped folder is reported even
+    when the data set's cache was prepared earlier.
+
+    Raises:
+        ValueError: if a set variable names a path that is not a folder; the
+            message names the variable and the path.
+
+    Example:
+
+    >>> check_env_dirs()  # with KGEN_DATA_DIR=/no/such/folder in the environment
+    Traceback (most recent call last):
+    ValueError: `KGEN_DATA_DIR` must name an existing folder. ...
+    """
+    for var in RAW_DIR_VARS:
+        value = os.environ.get(var)
+        if value and not pathlib.Path(value).expanduser().is_dir():
+            raise ValueError(
+                f"`{var}` must name an existing folder. Unset it to use the default, "
+                f"or create the folder. Received: {var}={value!r}"
+            )
+
+
 def _shared_data_candidates():
     env = os.environ.get("KGEN_DATA_DIR")
     if env:
@@ -70,7 +103,10 @@ def raw_data_dir(subdir, explicit=None, env_var=None):
         ``pathlib.Path`` of an existing folder.
 
     Raises:
-        FileNotFoundError: if no candidate folder exists.
+        ValueError: if ``$KGEN_DATA_DIR`` or ``$KGEN_MANUAL_DIR`` is set to a
+            path that is not a folder (see ``check_env_dirs``).
+        FileNotFoundError: if ``explicit`` is not a folder, or no candidate
+            folder exists.
     """
     if explicit is not None:
         path = pathlib.Path(explicit).expanduser()
@@ -79,11 +115,12 @@ def raw_data_dir(subdir, explicit=None, env_var=None):
                 f"`manual_dir` must be an existing folder. Received: manual_dir='{explicit}'"
             )
         return path
+    check_env_dirs()
     if env_var and os.environ.get(env_var):
         path = pathlib.Path(os.environ[env_var]).expanduser()
         if not path.is_dir():
-            raise FileNotFoundError(
-                f"${env_var} must name an existing folder. Received: {env_var}='{path}'"
+            raise ValueError(
+                f"`{env_var}` must name an existing folder. Received: {env_var}='{path}'"
             )
         return path
     tried = []

@@ -3,7 +3,7 @@
 import collections
 
 from kgen import checks
-from kgen.data import binarized_mnist, digits, mnist, toy
+from kgen.data import _paths, binarized_mnist, digits, fashion_mnist, mnist, toy
 
 _Spec = collections.namedtuple("_Spec", ["splits", "sizes", "has_labels", "kind"])
 
@@ -13,6 +13,9 @@ _CATALOG = {
         binarized_mnist.SPLITS, binarized_mnist.NUM_EXAMPLES, False, "tfds"
     ),
     mnist.NAME: _Spec(mnist.SPLITS, mnist.NUM_EXAMPLES, True, "mnist"),
+    fashion_mnist.NAME: _Spec(
+        fashion_mnist.SPLITS, fashion_mnist.NUM_EXAMPLES, True, "fashion_mnist"
+    ),
     digits.NAME: _Spec(digits.SPLITS, digits.NUM_EXAMPLES, True, "digits"),
     **{name: _Spec(("train",), _TOY_SIZE, True, "toy") for name in toy.NAMES},
 }
@@ -58,6 +61,7 @@ def load(
     | --- | --- | --- | --- |
     | ``binarized_mnist`` | train 50000, validation 10000, test 10000 | (28, 28, 1), exactly 0. or 1. | none |
     | ``mnist_test`` | test 10000 | (28, 28, 1) in [0, 1] | int64 0..9 |
+    | ``fashion_mnist`` | train 55000, validation 5000, train_full 60000, test 10000 | (28, 28, 1) in [0, 1] | int64 0..9 |
     | ``digits`` | train 1500, test 297 | (8, 8, 1) in [0, 1] | int64 0..9 |
     | toy densities (see ``kgen.data.toy``) | train ``num_examples`` | (2,) | int64 component |
 
@@ -66,7 +70,11 @@ def load(
     gunzipped once into ``<cache>/manual/binarized_mnist`` and handed to TFDS
     as its ``manual_dir``; TFDS then writes TFRecords into its ``data_dir``
     (about 20 s, once). ``mnist_test`` is the original MNIST test set, read
-    from its IDX files. ``digits`` is scikit-learn's 8x8 digits, split
+    from its IDX files. ``fashion_mnist`` is Fashion-MNIST (Xiao et al.
+    2017), read from its IDX files; its ``validation`` split is a fixed,
+    seeded slice of 5,000 of the 60,000 training images and ``train`` the
+    other 55,000 (``train_full`` is all of them; see
+    ``kgen.data.fashion_mnist``). ``digits`` is scikit-learn's 8x8 digits, split
     deterministically.
 
     Args:
@@ -79,9 +87,9 @@ def load(
         seed: ``None`` or an integer >= 0. Fixes the shuffling order (and the
             points of a toy density), so the same seed gives the same stream.
         manual_dir: folder of the raw files of ``binarized_mnist`` (the three
-            ``.amat`` or ``.amat.gz`` files) or ``mnist_test`` (the two IDX
-            ``.gz`` files). ``None``: ``$KGEN_MANUAL_DIR`` (binarized_mnist
-            only), then ``$KGEN_DATA_DIR/<set>``, then ``shared/data/<set>``
+            ``.amat`` or ``.amat.gz`` files), ``mnist_test`` (the two IDX
+            ``.gz`` files) or ``fashion_mnist`` (the four IDX ``.gz`` files).
+            ``None``: ``$KGEN_MANUAL_DIR`` (binarized_mnist only), then ``$KGEN_DATA_DIR/<set>``, then ``shared/data/<set>``
             found beside an ancestor of the ``kgen`` package. Ignored by the
             other data sets.
         data_dir: TFDS's ``data_dir`` for ``binarized_mnist``. ``None``:
@@ -102,7 +110,9 @@ def load(
     Raises:
         ValueError: on an unknown ``name`` or ``split``, ``batch_size < 1``, a
             negative ``seed``, ``with_labels=True`` for a set without labels,
-            or ``num_examples`` given for a set that is not a toy density.
+            ``num_examples`` given for a set that is not a toy density, or
+            ``$KGEN_DATA_DIR`` / ``$KGEN_MANUAL_DIR`` set to a folder that
+            does not exist.
             Every argument is checked before anything is written to disk.
         TypeError: if ``batch_size``, ``seed`` or ``num_examples`` is not an
             integer, or a flag is not a bool.
@@ -131,6 +141,8 @@ def load(
     else:
         if spec.kind == "mnist":
             x, y = mnist.load_arrays(manual_dir)
+        elif spec.kind == "fashion_mnist":
+            x, y = fashion_mnist.load_arrays(split, manual_dir)
         elif spec.kind == "digits":
             x, y = digits.load_arrays(split)
         else:
@@ -173,4 +185,5 @@ def _check_args(name, split, batch_size, seed, with_labels, num_examples):
                 f"Received: num_examples={num_examples!r}"
             )
         checks.positive_int("num_examples", num_examples)
+    _paths.check_env_dirs()
     return spec

@@ -5,6 +5,7 @@ import pathlib
 
 import pytest
 
+import kgen.data
 from kgen.data import _paths, binarized_mnist
 
 
@@ -72,3 +73,38 @@ def test_gunzip_once_refuses_a_file_of_the_wrong_size_and_leaves_nothing(tmp_pat
     with pytest.raises(ValueError, match="expected 10"):
         _paths.gunzip_once(source, tmp_path / "out" / "a", expected_size=10)
     assert list((tmp_path / "out").iterdir()) == []
+
+
+@pytest.mark.parametrize("var", ["KGEN_DATA_DIR", "KGEN_MANUAL_DIR"])
+def test_a_missing_folder_in_the_environment_is_an_error(monkeypatch, tmp_path, var):
+    missing = tmp_path / "no_such_folder"
+    monkeypatch.setenv(var, str(missing))
+    with pytest.raises(ValueError, match=var) as info:
+        _paths.raw_data_dir("mnist")
+    assert str(missing) in str(info.value)
+    with pytest.raises(ValueError, match=var):
+        _paths.raw_data_dir("binarized_mnist", env_var="KGEN_MANUAL_DIR")
+
+
+@pytest.mark.parametrize("var", ["KGEN_DATA_DIR", "KGEN_MANUAL_DIR"])
+def test_load_refuses_a_missing_folder_even_with_a_prepared_cache(
+    monkeypatch, tmp_path, prepared_binarized_mnist, var
+):
+    # The TFDS cache is prepared, so the raw files would never be looked up:
+    # the variable must still be checked, before anything is written.
+    missing = tmp_path / "no_such_folder"
+    monkeypatch.setenv(var, str(missing))
+    monkeypatch.setenv("KGEN_CACHE_DIR", str(tmp_path / "cache"))
+    for name, split in [("binarized_mnist", "test"), ("mnist_test", "test"),
+                        ("fashion_mnist", "test")]:
+        with pytest.raises(ValueError, match=var) as info:
+            kgen.data.load(name, split, data_dir=prepared_binarized_mnist.data_dir)
+        assert str(missing) in str(info.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_empty_variable_counts_as_unset(monkeypatch):
+    monkeypatch.setenv("KGEN_DATA_DIR", "")
+    monkeypatch.setenv("KGEN_MANUAL_DIR", "")
+    folder = _paths.raw_data_dir("mnist")
+    assert folder.parts[-3:] == ("shared", "data", "mnist")

@@ -9,7 +9,7 @@ def test_available_lists_every_name_sorted():
     names = kgen.data.available()
     assert names == sorted(names)
     assert set(names) == {
-        "binarized_mnist", "mnist_test", "digits", "ring_of_gaussians",
+        "binarized_mnist", "mnist_test", "fashion_mnist", "digits", "ring_of_gaussians",
         "grid_of_gaussians", "two_moons", "spirals", "checkerboard",
     }
 
@@ -75,3 +75,9 @@ def test_errors_are_raised_before_anything_is_written(tmp_path, monkeypatch, kwa
     with pytest.raises(ValueError):
         kgen.data.load("binarized_mnist", **kwargs)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_labels_from_binarized_mnist_are_refused_naming_with_labels():
+    with pytest.raises(ValueError, match="with_labels") as info:
+        kgen.data.load("binarized_mnist", "test", with_labels=True)
+    assert "binarized_mnist" in str(info.value)

@@ -53,3 +53,13 @@ def test_read_idx_rejects_a_file_that_is_not_idx(tmp_path):
 def test_missing_manual_dir_is_reported(tmp_path):
     with pytest.raises(FileNotFoundError, match="manual_dir"):
         kgen.data.load("mnist_test", "test", manual_dir=tmp_path / "nowhere")
+
+
+def test_shuffled_pairs_keep_each_image_with_its_label():
+    x, y = mnist.load_arrays()
+    label_of = {img.tobytes(): int(lab) for img, lab in zip(x, y)}
+    ds = kgen.data.load("mnist_test", "test", batch_size=500, shuffle=True, seed=1,
+                        with_labels=True)
+    xb, yb = next(iter(ds))
+    assert [label_of[img.tobytes()] for img in xb.numpy()] == yb.numpy().tolist()
+    assert not np.array_equal(yb.numpy(), y[:500])  # the stream is shuffled
