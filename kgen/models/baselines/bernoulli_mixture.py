@@ -168,17 +168,20 @@ class BernoulliMixture(GenerativeModel):
             tfd.Independent(tfd.Bernoulli(logits=logits, dtype=tf.float32),
                             reinterpreted_batch_ndims=len(self.event_shape)))
 
-    def sample(self, num_samples, seed=None, **condition):
+    def sample(self, num_samples, seed=None, mean=False, **condition):
         """Draws k ~ Categorical(pi), then x_d ~ Bernoulli(p_kd).
 
         Args:
             num_samples: int >= 1.
             seed: optional int >= 0 for a reproducible draw; ``None`` draws
                 from the model's seed generator.
+            mean: if True, return the drawn components' pixel probabilities
+                p_k instead of binary pixels (same components for a seed).
             **condition: none; the model is unconditional.
 
         Returns:
-            ``[num_samples, *event_shape]`` float32 of 0s and 1s.
+            ``[num_samples, *event_shape]`` float32: 0s and 1s, or
+            probabilities if ``mean``.
 
         Raises:
             ValueError / TypeError: on a bad ``num_samples`` or ``seed``, or
@@ -188,17 +191,19 @@ class BernoulliMixture(GenerativeModel):
             raise TypeError(f"{type(self).__name__} is unconditional. "
                             f"Received conditions: {sorted(condition)}")
         num_samples = checks.positive_int("num_samples", num_samples)
-        return self._sample(num_samples, checks.seed("seed", seed))
+        if not isinstance(mean, bool):
+            raise TypeError(f"`mean` must be True or False. Received: mean={mean!r}")
+        return self._sample(num_samples, checks.seed("seed", seed), mean)
 
-    def _sample(self, num_samples, seed=None):
+    def _sample(self, num_samples, seed=None, mean=False):
         u = self.uniform((num_samples,), seed=sub_seed(seed, 0))
         cdf = tf.cumsum(tf.nn.softmax(self.mixture_logits))
         # k = #{j : cdf_j <= u}, so P(k) = pi_k; the clip guards cdf_K - 1 < 0 by rounding.
         k = tf.searchsorted(cdf[tf.newaxis], u[tf.newaxis], side="right")[0]
         k = tf.minimum(k, self.num_components - 1)
         probs = tf.sigmoid(tf.gather(self.pixel_logits, k))
-        noise = self.uniform(tf.shape(probs), seed=sub_seed(seed, 1))
-        x = tf.cast(noise < probs, tf.float32)
+        x = (probs if mean else
+             tf.cast(self.uniform(tf.shape(probs), seed=sub_seed(seed, 1)) < probs, tf.float32))
         return tf.reshape(x, tf.concat([[num_samples], self.event_shape], 0))
 
     def initialize_from_data(self, x, smoothing=0.5, seed=None):

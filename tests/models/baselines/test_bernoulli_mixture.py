@@ -103,6 +103,19 @@ def test_samples_have_the_event_shape_and_follow_the_seed():
     assert not np.array_equal(model.sample(8).numpy(), model.sample(8).numpy())
 
 
+def test_mean_samples_are_the_drawn_components_pixel_probabilities():
+    model = _model(num_pixels=6, num_components=3)
+    means = model.sample(50, seed=3, mean=True).numpy()
+    probs = tf.sigmoid(model.pixel_logits).numpy()
+    matches = np.all(np.abs(means[:, None, :] - probs[None]) < 1e-6, axis=-1)  # [50, K]
+    assert np.all(matches.sum(-1) == 1)
+    # With near-deterministic pixels a binary draw shows its component: a seed draws
+    # the same components with and without `mean`.
+    model.pixel_logits.assign(30.0 * np.sign(model.pixel_logits.numpy()))
+    np.testing.assert_array_equal(model.sample(50, seed=3).numpy(),
+                                  np.round(model.sample(50, seed=3, mean=True).numpy()))
+
+
 def test_sampling_chooses_components_by_their_weights():
     # Two components, one all-ones and one all-zeros: the fraction of all-ones
     # samples estimates pi_1 = sigmoid(w_1 - w_0).
