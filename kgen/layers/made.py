@@ -5,6 +5,7 @@ import numpy as np
 from keras import ops
 
 from kgen import checks
+from kgen.serialization import register_serializable
 from kgen.layers.masked_dense import MaskedDense
 
 _ORDERS = ("left-to-right", "right-to-left")
@@ -35,7 +36,7 @@ def made_degrees(event_size, hidden_units, input_order="left-to-right"):
     return [inputs] + [low + np.arange(units) % span for units in hidden_units]
 
 
-@keras.saving.register_keras_serializable(package="kgen")
+@register_serializable
 class MADE(keras.layers.Layer):
     """Masked autoencoder for distribution estimation, as a Keras layer.
 

@@ -5,6 +5,7 @@ import numpy as np
 from keras import ops
 
 from kgen import checks
+from kgen.serialization import register_serializable
 
 
 def _degrees(name, degrees):
@@ -32,7 +33,7 @@ def degree_mask(input_degrees, output_degrees, strict=False):
     return (out > inp if strict else out >= inp).astype(np.float32)
 
 
-@keras.saving.register_keras_serializable(package="kgen")
+@register_serializable
 class MaskedDense(keras.layers.Layer):
     """Densely-connected layer whose kernel is multiplied by a fixed binary mask.
 

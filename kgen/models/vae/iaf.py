@@ -7,6 +7,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from kgen import checks
+from kgen.serialization import register_serializable
 from kgen.layers.made import _ORDERS, MADE
 from kgen.models.vae.posteriors import loc_and_scale, reparameterized_sample
 
@@ -41,7 +42,7 @@ def _gated_update_fn(made, context, gate_bias):
     return bijector_fn
 
 
-@keras.saving.register_keras_serializable(package="kgen")
+@register_serializable
 class IAFPosterior(keras.layers.Layer):
     """Inverse autoregressive flow posterior q(z|x) for a VAE.
 

@@ -12,11 +12,12 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from kgen import checks
+from kgen.serialization import register_serializable
 
 tfd = tfp.distributions
 
 
-@keras.saving.register_keras_serializable(package="kgen")
+@register_serializable
 class BernoulliLikelihood(keras.layers.Layer):
     """Factorised Bernoulli p(x|z) over binary pixels, decoder output = logits.
 
@@ -49,7 +50,7 @@ class BernoulliLikelihood(keras.layers.Layer):
         return {**super().get_config(), "event_shape": list(self.event_shape)}
 
 
-@keras.saving.register_keras_serializable(package="kgen")
+@register_serializable
 class GaussianLikelihood(keras.layers.Layer):
     """Factorised Gaussian p(x|z) = N(x; mu(z), sigma^2), decoder output = mu.
 
@@ -98,7 +99,7 @@ class GaussianLikelihood(keras.layers.Layer):
         }
 
 
-@keras.saving.register_keras_serializable(package="kgen")
+@register_serializable
 class DiscretizedLogisticLikelihood(keras.layers.Layer):
     """Discretized logistic p(x|z) over 8-bit pixels, decoder output = loc.
 

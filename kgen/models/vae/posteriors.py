@@ -20,6 +20,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from kgen import checks
+from kgen.serialization import register_serializable
 
 tfd = tfp.distributions
 
@@ -46,7 +47,7 @@ def reparameterized_sample(loc, scale, noise):
     return z, log_q
 
 
-@keras.saving.register_keras_serializable(package="kgen")
+@register_serializable
 class GaussianPosterior(keras.layers.Layer):
     """Diagonal Gaussian q(z|x) = N(mu(h), diag(sigma(h)^2)).
 
