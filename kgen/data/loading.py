@@ -1,6 +1,10 @@
 """``kgen.data.load``: named data sets as ``tf.data.Dataset``s of float32 tensors."""
 
 import collections
+import contextlib
+import random
+
+import numpy as np
 
 from kgen import checks
 from kgen.data import _paths, binarized_mnist, digits, fashion_mnist, mnist, toy
@@ -77,6 +81,12 @@ def load(
     ``kgen.data.fashion_mnist``). ``digits`` is scikit-learn's 8x8 digits, split
     deterministically.
 
+    Loading leaves Python's and NumPy's global random generators where it found
+    them (``keep_global_random_state``), whether or not it had to build a cache
+    first, so ``keras.utils.set_random_seed(s)`` then ``load`` then a model gives
+    the same initial weights in every process. The shuffle, like any ``tf.data``
+    shuffle, combines ``seed`` with TensorFlow's global seed.
+
     Args:
         name: one of ``available()``.
         split: a split of that data set (see the table).
@@ -89,7 +99,8 @@ def load(
         manual_dir: folder of the raw files of ``binarized_mnist`` (the three
             ``.amat`` or ``.amat.gz`` files), ``mnist_test`` (the two IDX
             ``.gz`` files) or ``fashion_mnist`` (the four IDX ``.gz`` files).
-            ``None``: ``$KGEN_MANUAL_DIR`` (binarized_mnist only), then ``$KGEN_DATA_DIR/<set>``, then ``shared/data/<set>``
+            ``None``: ``$KGEN_MANUAL_DIR`` (binarized_mnist only), then
+            ``$KGEN_DATA_DIR/<set>``, then ``shared/data/<set>``
             found beside an ancestor of the ``kgen`` package. Ignored by the
             other data sets.
         data_dir: TFDS's ``data_dir`` for ``binarized_mnist``. ``None``:
@@ -135,21 +146,22 @@ def load(
 
     import tensorflow as tf
 
-    if spec.kind == "tfds":
-        ds = binarized_mnist.make_dataset(split, manual_dir=manual_dir, data_dir=data_dir)
-        size = spec.sizes[split]
-    else:
-        if spec.kind == "mnist":
-            x, y = mnist.load_arrays(manual_dir)
-        elif spec.kind == "fashion_mnist":
-            x, y = fashion_mnist.load_arrays(split, manual_dir)
-        elif spec.kind == "digits":
-            x, y = digits.load_arrays(split)
+    with keep_global_random_state():  # a first call may build a cache (TFDS)
+        if spec.kind == "tfds":
+            ds = binarized_mnist.make_dataset(split, manual_dir=manual_dir, data_dir=data_dir)
+            size = spec.sizes[split]
         else:
-            n = 10_000 if num_examples is None else num_examples
-            x, y = toy.sample_toy(name, n, seed=seed, with_labels=True)
-        size = len(x)
-        ds = tf.data.Dataset.from_tensor_slices((x, y) if with_labels else x)
+            if spec.kind == "mnist":
+                x, y = mnist.load_arrays(manual_dir)
+            elif spec.kind == "fashion_mnist":
+                x, y = fashion_mnist.load_arrays(split, manual_dir)
+            elif spec.kind == "digits":
+                x, y = digits.load_arrays(split)
+            else:
+                n = 10_000 if num_examples is None else num_examples
+                x, y = toy.sample_toy(name, n, seed=seed, with_labels=True)
+            size = len(x)
+            ds = tf.data.Dataset.from_tensor_slices((x, y) if with_labels else x)
 
     if shuffle:
         ds = ds.shuffle(
@@ -158,6 +170,26 @@ def load(
     if batch_size is not None:
         ds = ds.batch(batch_size, drop_remainder=drop_remainder)
     return ds.prefetch(tf.data.AUTOTUNE)
+
+
+@contextlib.contextmanager
+def keep_global_random_state():
+    """Restores Python's and NumPy's global random generators on exit.
+
+    Reading the data must not move them: TFDS names the folder of a first
+    preparation with ``random.choice`` from Python's global generator, and
+    Keras seeds its global ``SeedGenerator`` (the unseeded initializers) with
+    ``random.randint`` from the same generator. Without this, ``set_random_seed(0)``
+    then ``load(...)`` then building a model gave other initial weights in a
+    process that built the cache than in one that found it. Other threads'
+    draws from these generators meanwhile are undone too.
+    """
+    python_state, numpy_state = random.getstate(), np.random.get_state()
+    try:
+        yield
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)
 
 
 def _check_args(name, split, batch_size, seed, with_labels, num_examples):
