@@ -1,5 +1,6 @@
 """fashion_mnist: Fashion-MNIST from its IDX files, with a seeded validation slice of train."""
 
+import gzip
 import hashlib
 
 import numpy as np
@@ -7,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 import kgen.data
-from kgen.data import fashion_mnist
+from kgen.data import _paths, fashion_mnist
 
 # sha256 of the validation indices (sorted, little-endian int64): pins the slice
 # so that a change of seed, of size or of NumPy's RandomState stream is caught.
@@ -115,3 +116,18 @@ def test_missing_manual_dir_is_reported(tmp_path):
 
 def test_is_listed_by_available():
     assert "fashion_mnist" in kgen.data.available()
+
+
+# md5 of the uncompressed IDX files, from the data folder's README (Xiao et al.'s own).
+_UNCOMPRESSED_MD5 = {
+    "train-images-idx3-ubyte.gz": "f4a8712d7a061bf5bd6d2ca38dc4d50a",
+    "train-labels-idx1-ubyte.gz": "9018921c3c673c538a1fc5bad174d6f9",
+    "t10k-images-idx3-ubyte.gz": "8181f5470baa50b63fa0f6fddb340f0a",
+    "t10k-labels-idx1-ubyte.gz": "15d484375f8d13e6eb1aabb0c3f46965",
+}
+
+
+@pytest.mark.parametrize("fname", sorted(_UNCOMPRESSED_MD5))
+def test_the_files_read_are_the_published_fashion_mnist(fname):
+    with gzip.open(_paths.raw_data_dir(fashion_mnist.NAME) / fname, "rb") as f:
+        assert hashlib.md5(f.read()).hexdigest() == _UNCOMPRESSED_MD5[fname]
