@@ -9,6 +9,9 @@
 - ``dynamic_binarize``, ``uniform_dequantize``, ``logit_transform`` /
   ``inverse_logit_transform`` and ``scale_to_minus_one_one`` /
   ``scale_from_minus_one_one`` work on tensors, inside ``Dataset.map`` too.
+- ``register_preprocessing`` / ``get_preprocessing`` / ``preprocessing_steps``:
+  the named steps (``kgen.data.steps``) that a preset's ``data.preprocess`` lists,
+  e.g. ``[dequantize, {name: logit, alpha: 0.05}]``.
 
 Example:
 
@@ -26,12 +29,13 @@ from kgen.data.preprocessing import (
     scale_to_minus_one_one,
     uniform_dequantize,
 )
-from kgen.data.steps import preprocessing_steps, register_preprocessing
+from kgen.data.steps import get_preprocessing, preprocessing_steps, register_preprocessing
 from kgen.data.toy import sample_toy
 
 __all__ = [
     "available",
     "dynamic_binarize",
+    "get_preprocessing",
     "inverse_logit_transform",
     "load",
     "logit_transform",

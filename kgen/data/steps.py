@@ -15,7 +15,8 @@ in order to the images of every batch (labels pass through)::
 
 A random step draws from a stateless seed per batch: on the training split a new
 one each epoch, on other splits the same each pass (so validation and test figures
-are comparable across epochs). ``register_preprocessing`` adds a step.
+are comparable across epochs). ``register_preprocessing`` adds a step
+(also as a decorator); ``get_preprocessing`` returns one.
 """
 
 import collections
@@ -31,16 +32,57 @@ _STEPS = {}
 _SEED_OFFSET = {"train_split": 0, "validation_split": 1, "eval_split": 2}
 
 
-def register_preprocessing(name, fn, random=False, arguments=()):
-    """Registers ``fn(x, **kwargs)`` (``fn(x, seed, **kwargs)`` if ``random``) as step
-    ``name`` taking keyword ``arguments``.
+def register_preprocessing(name, fn=None, random=False, arguments=()):
+    """Registers a preprocessing step under ``name``, so presets can list it.
+
+    Args:
+        name: the step's name in ``data.preprocess``, not yet registered.
+        fn: ``fn(x, **kwargs)``, or ``fn(x, seed, **kwargs)`` if ``random``, mapping
+            a batch of images to a batch of the same length (traced inside
+            ``Dataset.map``). ``None``: return a decorator that registers its function.
+        random: if True, ``fn`` takes a stateless seed (an int64 tensor of shape
+            ``[2]``): a new one each epoch on the training split, a fixed one on the
+            other splits.
+        arguments: the keyword arguments a preset may give, as in
+            ``{name: logit, alpha: 0.05}``.
+
+    Returns:
+        ``fn`` (or, with ``fn=None``, the decorator).
 
     Raises:
-        ValueError: naming ``name`` if it is already registered.
+        ValueError: naming ``name`` if it is not a string or already registered.
+
+    Example:
+
+    >>> @register_preprocessing("invert_pixels")
+    ... def invert(x):
+    ...     return 1.0 - x
+    >>> "invert_pixels" in preprocessing_steps()
+    True
     """
     if not isinstance(name, str) or name in _STEPS:
         raise ValueError(f"`name` must be a new step name. Received: name={name!r}")
+    if fn is None:
+        return lambda f: register_preprocessing(name, f, random, arguments)
     _STEPS[name] = Step(fn, bool(random), tuple(arguments))
+    return fn
+
+
+def get_preprocessing(name):
+    """Returns the registered step ``name`` as ``Step(fn, random, arguments)``.
+
+    Raises:
+        ValueError: naming ``name`` and the registered steps if it is unknown.
+
+    Example:
+
+    >>> get_preprocessing("logit").arguments
+    ('alpha',)
+    """
+    if not isinstance(name, str) or name not in _STEPS:
+        raise ValueError(f"`name` must be a registered preprocessing step, one of "
+                         f"{preprocessing_steps()}. Received: name={name!r}")
+    return _STEPS[name]
 
 
 def preprocessing_steps():

@@ -75,3 +75,27 @@ def test_a_preset_with_labels_yields_images_and_labels():
     x, y = next(iter(datasets.load_split(config["data"], "train_split", 0, training=True)))
     assert x.shape == (100, 8, 8, 1) and y.shape == (100,)
     assert set(np.unique(x.numpy())) <= {0.0, 1.0}  # dynamic_binarize on the images only
+
+
+def test_a_step_registered_by_decorator_is_applied_by_name(monkeypatch):
+    monkeypatch.setattr(steps, "_STEPS", dict(steps._STEPS))  # leave the registry as found
+
+    @kgen.data.register_preprocessing("invert")
+    def invert(x):
+        return 1.0 - x
+
+    assert "invert" in kgen.data.preprocessing_steps()
+    assert kgen.data.get_preprocessing("invert").fn is invert
+    x = _images()
+    got = np.concatenate([b.numpy() for b in steps.apply(_batches(x), "invert", 0, "eval_split")])
+    np.testing.assert_array_equal(got, 1.0 - x)
+    testing.assert_raises_naming(ValueError, "name", kgen.data.register_preprocessing,
+                                 "invert", invert)
+
+
+def test_get_preprocessing_names_an_unknown_step_and_lists_the_known_ones():
+    assert kgen.data.get_preprocessing("logit").arguments == ("alpha",)
+    assert kgen.data.get_preprocessing("dequantize").random
+    message = testing.assert_raises_naming(ValueError, "name", kgen.data.get_preprocessing,
+                                           "binarise")
+    assert "binarise" in message and "dynamic_binarize" in message
