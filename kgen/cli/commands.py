@@ -87,8 +87,8 @@ def run_evaluate(args):
 
     if name not in kgen.data.available():
         raise ValueError(f"`--data` must be one of {kgen.data.available()}. Received: --data={name!r}")
-    preprocess = args.preprocess if args.preprocess is not None else (
-        data.get("preprocess") if name == data.get("name") else None)
+    preprocess = _yaml_flag("--preprocess", args.preprocess) if args.preprocess is not None \
+        else (data.get("preprocess") if name == data.get("name") else None)
     preprocess = None if preprocess in (None, "none") else preprocess
     from kgen.data import steps
 
@@ -121,6 +121,17 @@ def _nll_with_progress(model, ds, args):
     with contextlib.redirect_stdout(sys.stderr):
         return nll(model, ds, num_samples=args.num_samples, seed=args.seed,
                    verbose=args.verbose)
+
+
+def _yaml_flag(flag, text):
+    """A flag's value read as YAML, as ``--set`` values are (``[dequantize, scale]``)."""
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise ValueError(f"`{flag}` must be a step name or a YAML list of steps. "
+                         f"Received: {flag}={text!r}") from e
 
 
 def _run_config_data(model_path):

@@ -44,7 +44,9 @@ def build_parser():
                           help="importance samples per example (k)")
     evaluate.add_argument("--batch-size", type=int, default=100)
     evaluate.add_argument("--seed", type=int, default=0)
-    evaluate.add_argument("--preprocess", help="dynamic_binarize or none (default: the run's)")
+    evaluate.add_argument("--preprocess", help="a preprocessing step (dynamic_binarize, "
+                          "dequantize, logit, scale), a YAML list of them, or none "
+                          "(default: the run's data.preprocess)")
     evaluate.add_argument("--output", help="also write the JSON to this file")
     evaluate.add_argument("--verbose", type=int, choices=(0, 1), default=1,
                           help="1 shows a progress bar on standard error, 0 is silent")

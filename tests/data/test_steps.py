@@ -99,3 +99,26 @@ def test_get_preprocessing_names_an_unknown_step_and_lists_the_known_ones():
     message = testing.assert_raises_naming(ValueError, "name", kgen.data.get_preprocessing,
                                            "binarise")
     assert "binarise" in message and "dynamic_binarize" in message
+
+
+@pytest.mark.parametrize("flag, named", [("binarise", "binarise"), ("[dequantize", "[dequantize"),
+                                         ("[{name: logit, beta: 1}]", "beta")])
+def test_kgen_evaluate_names_a_bad_preprocess_flag_before_loading_anything(tmp_path, flag,
+                                                                          named):
+    from kgen.cli import main
+
+    model = tmp_path / "m.keras"
+    model.write_bytes(b"")  # never opened: the flags are checked first
+    message = testing.assert_raises_naming(
+        ValueError, "--preprocess", main,
+        ["evaluate", "--model-path", str(model), "--data", "digits", "--preprocess", flag])
+    assert named in message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.keras"]
+
+
+def test_kgen_evaluate_reads_a_list_of_steps_as_yaml():
+    from kgen.cli import commands
+
+    spec = commands._yaml_flag("--preprocess", "[dequantize, {name: logit, alpha: 0.1}]")
+    assert steps.parse(spec, where="--preprocess") == [("dequantize", {}),
+                                                       ("logit", {"alpha": 0.1})]
