@@ -25,14 +25,14 @@ import tensorflow as tf
 
 from kgen.data import preprocessing
 
-Step = collections.namedtuple("Step", ["fn", "random", "arguments"])
+Step = collections.namedtuple("Step", ["fn", "random", "arguments", "check"], defaults=(None,))
 _STEPS = {}
 # Offsets that give each split its own stream of seeds (kept from kgen 0.1, so that
 # runs with dynamic_binarize draw what they drew then).
 _SEED_OFFSET = {"train_split": 0, "validation_split": 1, "eval_split": 2}
 
 
-def register_preprocessing(name, fn=None, random=False, arguments=()):
+def register_preprocessing(name, fn=None, random=False, arguments=(), check=None):
     """Registers a preprocessing step under ``name``, so presets can list it.
 
     Args:
@@ -45,6 +45,9 @@ def register_preprocessing(name, fn=None, random=False, arguments=()):
             other splits.
         arguments: the keyword arguments a preset may give, as in
             ``{name: logit, alpha: 0.05}``.
+        check: ``None``, or ``check(**kwargs)`` raising ``ValueError`` /
+            ``TypeError`` on bad argument values; ``parse`` calls it, so a preset
+            with a bad value is refused when it resolves.
 
     Returns:
         ``fn`` (or, with ``fn=None``, the decorator).
@@ -63,8 +66,8 @@ def register_preprocessing(name, fn=None, random=False, arguments=()):
     if not isinstance(name, str) or name in _STEPS:
         raise ValueError(f"`name` must be a new step name. Received: name={name!r}")
     if fn is None:
-        return lambda f: register_preprocessing(name, f, random, arguments)
-    _STEPS[name] = Step(fn, bool(random), tuple(arguments))
+        return lambda f: register_preprocessing(name, f, random, arguments, check)
+    _STEPS[name] = Step(fn, bool(random), tuple(arguments), check)
     return fn
 
 
@@ -118,6 +121,12 @@ def parse(spec, where="data.preprocess"):
             raise ValueError(f"`{where}` step {name!r} takes arguments "
                              f"{list(_STEPS[name].arguments)}, not {extra}. "
                              f"Received: {where}={spec!r}")
+        if _STEPS[name].check is not None:
+            try:
+                _STEPS[name].check(**kwargs)
+            except (TypeError, ValueError) as e:
+                raise ValueError(f"`{where}` step {name!r}: {e} "
+                                 f"Received: {where}={spec!r}") from e
         parsed.append((name, kwargs))
     return parsed
 
@@ -169,5 +178,6 @@ register_preprocessing("dynamic_binarize", lambda x, seed: preprocessing.dynamic
     x, seed=seed), random=True)
 register_preprocessing("dequantize", _dequantize, random=True)
 register_preprocessing("logit", lambda x, alpha=0.05: preprocessing.logit_transform(
-    x, alpha=alpha), arguments=("alpha",))
+    x, alpha=alpha), arguments=("alpha",),
+    check=lambda alpha=0.05: preprocessing._check_alpha(alpha))
 register_preprocessing("scale", preprocessing.scale_to_minus_one_one)

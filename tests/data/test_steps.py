@@ -122,3 +122,11 @@ def test_kgen_evaluate_reads_a_list_of_steps_as_yaml():
     spec = commands._yaml_flag("--preprocess", "[dequantize, {name: logit, alpha: 0.1}]")
     assert steps.parse(spec, where="--preprocess") == [("dequantize", {}),
                                                        ("logit", {"alpha": 0.1})]
+
+
+@pytest.mark.parametrize("alpha", [0.7, 0.0, "small"])
+def test_a_bad_argument_value_is_named_when_the_preset_resolves(alpha):
+    config = presets.resolve("vae_digits")
+    config["data"]["preprocess"] = [{"name": "logit", "alpha": alpha}]
+    message = testing.assert_raises_naming(ValueError, "data.preprocess", presets._check, config)
+    assert "alpha" in message
