@@ -149,3 +149,11 @@ class LearningRates(keras.callbacks.Callback):
             rate = optimizer.learning_rate  # a schedule's current value
             key = "learning_rate" if name is None else f"{name}_learning_rate"
             logs[key] = float(rate.numpy() if hasattr(rate, "numpy") else rate)
+
+
+def with_learning_rates(callbacks):
+    """``callbacks`` with ``LearningRates`` first (once): ``GenerativeModel.fit``'s list."""
+    callbacks = list(callbacks or [])
+    if not any(isinstance(c, LearningRates) for c in callbacks):
+        callbacks.insert(0, LearningRates())
+    return callbacks

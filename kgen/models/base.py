@@ -170,6 +170,17 @@ class GenerativeModel(_optimizers.PlayersMixin, keras.Model):
         """
         return checks.data_array(name, x, self.event_shape)
 
+    def checked_inputs(self, x):
+        """``x`` as a float32 tensor, checked by ``validate_inputs`` when it is a
+        concrete (eager) value; symbolic tensors inside a graph are only cast.
+
+        Public methods that take data (``log_prob``, ``elbo``, ``encode``) call it
+        first, so bad data fails with a ``ValueError`` naming ``x``.
+        """
+        if tf.executing_eagerly() and not isinstance(x, keras.KerasTensor):
+            return tf.convert_to_tensor(self.validate_inputs(x))
+        return tf.cast(x, tf.float32)
+
     # --- the training scaffold ------------------------------------------------
     def compute_terms(self, batch, training=None):
         """Per-example terms, each ``[batch]`` in nats: ``loss`` (minimised) and
@@ -308,9 +319,9 @@ class GenerativeModel(_optimizers.PlayersMixin, keras.Model):
         # validation_split, validation_data, shuffle, ...)
         validation = args[5] if len(args) > 5 else kwargs.get("validation_data")
         if len(args) > 3:
-            args = args[:3] + (_with_learning_rates(args[3]),) + args[4:]
+            args = args[:3] + (_optimizers.with_learning_rates(args[3]),) + args[4:]
         else:
-            kwargs["callbacks"] = _with_learning_rates(kwargs.get("callbacks"))
+            kwargs["callbacks"] = _optimizers.with_learning_rates(kwargs.get("callbacks"))
         if isinstance(x, tf.data.Dataset) and len(args) < 7:
             # Keras ignores `shuffle` for a Dataset (it is shuffled by its
             # pipeline) yet warns about its own default True on every fit.
@@ -368,14 +379,6 @@ class GenerativeModel(_optimizers.PlayersMixin, keras.Model):
         config = super().get_config()
         config.update({"event_shape": list(self.event_shape), "seed": self._seed})
         return config
-
-
-def _with_learning_rates(callbacks):
-    """``callbacks`` with ``_optimizers.LearningRates`` first (once)."""
-    callbacks = list(callbacks or [])
-    if not any(isinstance(c, _optimizers.LearningRates) for c in callbacks):
-        callbacks.insert(0, _optimizers.LearningRates())
-    return callbacks
 
 
 def _stateless_seed(seed):

@@ -15,6 +15,7 @@ import pytest
 
 from kgen import testing
 from kgen.cli import main
+from tests.cli.test_cli import Interrupt
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 
@@ -134,18 +135,6 @@ def test_the_same_seed_gives_the_same_run_whatever_the_data_loading_draws(tmp_pa
             np.testing.assert_array_equal(a, b, err_msg=other)
 
 
-class _Interrupt(keras.callbacks.Callback):
-    """Stands for a kill: raises when epoch `at` begins."""
-
-    def __init__(self, at):
-        super().__init__()
-        self.at = at
-
-    def on_epoch_begin(self, epoch, logs=None):
-        if epoch == self.at:
-            raise KeyboardInterrupt(f"simulated kill at epoch {epoch}")
-
-
 def test_a_continuation_killed_before_its_first_epoch_is_continued_by_the_same_command(
         finished, tmp_path, monkeypatch):
     from kgen.cli import train
@@ -155,7 +144,7 @@ def test_a_continuation_killed_before_its_first_epoch_is_continued_by_the_same_c
     longer = _argv(out)[:-4] + ["--epochs", 3, "--verbose", 0]
     make_callbacks = train.make_callbacks
     monkeypatch.setattr(train, "make_callbacks",
-                        lambda *a, **k: make_callbacks(*a, **k) + [_Interrupt(at=2)])
+                        lambda *a, **k: make_callbacks(*a, **k) + [Interrupt(at=2)])
     with pytest.raises(KeyboardInterrupt):
         run(*longer)
     monkeypatch.undo()

@@ -7,6 +7,7 @@ import tensorflow as tf
 
 from kgen import callbacks as kcallbacks
 from kgen import testing
+from tests.cli.test_cli import Interrupt  # a kill when an epoch begins
 from tests.models import two_player
 
 
@@ -26,16 +27,6 @@ def _state(model):
     return ([np.array(w) for w in model.weights]
             + [np.array(v) for o in model.optimizers_by_name().values() for v in o.variables]
             + [np.array(model.seed_generator.state)])
-
-
-class _StopAfter(keras.callbacks.Callback):
-    def __init__(self, epoch):
-        super().__init__()
-        self.stop_epoch = epoch
-
-    def on_epoch_end(self, epoch, logs=None):
-        if epoch == self.stop_epoch:
-            raise KeyboardInterrupt("killed")
 
 
 def test_each_player_has_its_own_built_optimizer():
@@ -73,7 +64,7 @@ def test_kill_and_resume_equals_the_uninterrupted_run(tmp_path):
     killed = _compiled()
     backup = keras.callbacks.BackupAndRestore(str(tmp_path / "backup"))
     with pytest.raises(KeyboardInterrupt):
-        killed.fit(_dataset(), epochs=3, verbose=0, callbacks=[backup, _StopAfter(1)])
+        killed.fit(_dataset(), epochs=3, verbose=0, callbacks=[backup, Interrupt(at=2)])
     resumed = _compiled()  # a new process would build the model afresh
     resumed.fit(_dataset(), epochs=3, verbose=0,
                 callbacks=[keras.callbacks.BackupAndRestore(str(tmp_path / "backup"))])

@@ -139,7 +139,7 @@ class BernoulliMixture(GenerativeModel):
             ValueError / TypeError: on data of the wrong shape or not binary
                 (checked when called eagerly).
         """
-        return self._log_prob(self._checked(x))
+        return self._log_prob(self.checked_inputs(x))
 
     def _log_prob(self, x):
         return tf.reduce_logsumexp(self.joint_log_prob(x), axis=-1)
@@ -157,7 +157,7 @@ class BernoulliMixture(GenerativeModel):
 
     def responsibilities(self, x):
         """The posterior p(k | x), ``[batch, K]`` (rows sum to 1)."""
-        return tf.nn.softmax(self.joint_log_prob(self._checked(x)), axis=-1)
+        return tf.nn.softmax(self.joint_log_prob(self.checked_inputs(x)), axis=-1)
 
     def distribution(self):
         """The model as a TFP distribution over ``event_shape`` (a reference:
@@ -274,11 +274,6 @@ class BernoulliMixture(GenerativeModel):
     def validate_inputs(self, x, name="x"):
         return checks.data_array(name, x, self.event_shape, binary=True,
                                  value_range=self.data_range)
-
-    def _checked(self, x):
-        if tf.executing_eagerly() and not isinstance(x, keras.KerasTensor):
-            return tf.convert_to_tensor(self.validate_inputs(x))
-        return tf.cast(x, tf.float32)
 
     def serving_signatures(self):
         x_spec = tf.TensorSpec((None,) + self.event_shape, tf.float32, name="x")

@@ -168,7 +168,7 @@ class VAE(GenerativeModel):
     def encode(self, x):
         """A deterministic code, ``[batch, latent_dim]``: the posterior mean for a
         Gaussian posterior, the flow applied to the base mean for IAF."""
-        return self.posterior.mean(self.encoder(self._checked(x)))
+        return self.posterior.mean(self.encoder(self.checked_inputs(x)))
 
     def decode(self, z):
         """The likelihood's ``mean`` of p(x|z), ``[batch, *event_shape]``: pixel
@@ -265,7 +265,7 @@ class VAE(GenerativeModel):
         Raises:
             ValueError / TypeError: on bad ``x`` or ``seed``.
         """
-        x, seed = self._checked(x), _checked_seed(seed)
+        x, seed = self.checked_inputs(x), _checked_seed(seed)
         h = self.encoder(x)
         log_px, log_pz, log_qz = self.log_weights(x, 1, sub_seed(seed, 0), features=h)
         return log_px[0] - self.kl_divergence(x, log_pz, log_qz, features=h)
@@ -292,7 +292,7 @@ class VAE(GenerativeModel):
             ValueError / TypeError: on bad ``x``, ``num_samples`` or ``seed``.
         """
         num_samples = checks.positive_int("num_samples", num_samples)
-        x, seed = self._checked(x), _checked_seed(seed)
+        x, seed = self.checked_inputs(x), _checked_seed(seed)
         h = self.encoder(x)
         chunk = _ROWS_PER_CHUNK // x.shape[0] if x.shape[0] else 50
         chunk = max(1, min(num_samples, chunk))
@@ -320,11 +320,6 @@ class VAE(GenerativeModel):
         return checks.data_array(name, x, self.event_shape, binary=self.likelihood.binary,
                                  value_range=self.likelihood.data_range,
                                  integer=getattr(self.likelihood, "integer", False))
-
-    def _checked(self, x):
-        if tf.executing_eagerly() and not isinstance(x, keras.KerasTensor):
-            return tf.convert_to_tensor(self.validate_inputs(x))
-        return tf.cast(x, tf.float32)
 
     def serving_signatures(self):
         x_spec = tf.TensorSpec((None,) + self.event_shape, tf.float32, name="x")
