@@ -5,23 +5,25 @@ registered as ``"<package>>ClassName"``, where the package comes from the module
 defines the class:
 
 - a model family's module ``kgen.models.<family>.*`` gives ``"kgen.<family>"``
-  (``kgen.vae>VAE``, ``kgen.vae>IAFPosterior``, ``kgen.vae>BernoulliLikelihood``,
-  ``kgen.baselines>BernoulliMixture``);
+  (``kgen.vae>VAE``, ``kgen.vae>IAFPosterior``, ``kgen.baselines>BernoulliMixture``);
 - any other kgen subpackage ``kgen.<subpackage>.*`` gives ``"kgen.<subpackage>"``
-  (``kgen.layers>MADE``, ``kgen.networks>...``).
+  (``kgen.layers>MADE``, ``kgen.likelihoods>BernoulliLikelihood``,
+  ``kgen.bijectors>...``).
 
 So two classes of the same name in different packages (a ``MADE`` layer and a future
 ``MADE`` model) have different names, and a second class registered under a name already
 taken (same package, same class name) raises ``ValueError`` when its module is imported,
 rather than silently replacing the first, as ``keras.saving.register_keras_serializable``
 would. A class that moves to another package changes its registered name: add its old
-name to ``LEGACY_NAMES``.
+name to ``LEGACY_NAMES`` (as for the likelihoods, ``kgen.vae>...`` before they moved to
+``kgen.likelihoods``).
 
 Release 0.1 registered every class under the one package ``"kgen"`` (``kgen>VAE``,
-``kgen>MADE``, ...). ``LEGACY_NAMES`` maps each of those names to the class's current
-name; registering the class also makes its old name a load-only alias (Keras finds the
-class under it, and saves the class under its current name only), so ``.keras`` files
-written by release 0.1 still load, with ``safe_mode=True``. New classes get no alias.
+``kgen>MADE``, ...). ``LEGACY_NAMES`` maps each of those names, and every name a moved
+class had, to the class's current name; registering the class also makes its old names
+load-only aliases (Keras finds the class under them, and saves the class under its
+current name only), so ``.keras`` files written by release 0.1 still load, with
+``safe_mode=True``. New classes get no alias.
 
 This module imports only Keras (no other kgen module), so that every kgen package
 (layers, networks, models) can use it without an import cycle.
@@ -29,18 +31,24 @@ This module imports only Keras (no other kgen module), so that every kgen packag
 
 import keras
 
-# Names written by kgen 0.1.0 (package "kgen") -> the names the classes have now.
+# Old registered names -> the names the classes have now. Release 0.1 (kgen 0.1.0)
+# registered every class in the package "kgen"; the likelihoods were "kgen.vae>..."
+# from the per-package rule until they moved to kgen.likelihoods.
 LEGACY_NAMES = {
-    "kgen>BernoulliLikelihood": "kgen.vae>BernoulliLikelihood",
+    "kgen>BernoulliLikelihood": "kgen.likelihoods>BernoulliLikelihood",
     "kgen>BernoulliMixture": "kgen.baselines>BernoulliMixture",
-    "kgen>DiscretizedLogisticLikelihood": "kgen.vae>DiscretizedLogisticLikelihood",
-    "kgen>GaussianLikelihood": "kgen.vae>GaussianLikelihood",
+    "kgen>DiscretizedLogisticLikelihood": "kgen.likelihoods>DiscretizedLogisticLikelihood",
+    "kgen>GaussianLikelihood": "kgen.likelihoods>GaussianLikelihood",
     "kgen>GaussianPosterior": "kgen.vae>GaussianPosterior",
     "kgen>IAFPosterior": "kgen.vae>IAFPosterior",
     "kgen>IWAE": "kgen.vae>IWAE",
     "kgen>MADE": "kgen.layers>MADE",
     "kgen>MaskedDense": "kgen.layers>MaskedDense",
     "kgen>VAE": "kgen.vae>VAE",
+    # moved from kgen.models.vae to kgen.likelihoods
+    "kgen.vae>BernoulliLikelihood": "kgen.likelihoods>BernoulliLikelihood",
+    "kgen.vae>DiscretizedLogisticLikelihood": "kgen.likelihoods>DiscretizedLogisticLikelihood",
+    "kgen.vae>GaussianLikelihood": "kgen.likelihoods>GaussianLikelihood",
 }
 
 

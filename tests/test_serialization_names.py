@@ -18,13 +18,19 @@ CURRENT_NAMES = {
     kgen.models.vae.IWAE: "kgen.vae>IWAE",
     kgen.models.vae.IAFPosterior: "kgen.vae>IAFPosterior",
     kgen.models.vae.GaussianPosterior: "kgen.vae>GaussianPosterior",
-    kgen.models.vae.BernoulliLikelihood: "kgen.vae>BernoulliLikelihood",
-    kgen.models.vae.GaussianLikelihood: "kgen.vae>GaussianLikelihood",
-    kgen.models.vae.DiscretizedLogisticLikelihood: "kgen.vae>DiscretizedLogisticLikelihood",
+    kgen.likelihoods.BernoulliLikelihood: "kgen.likelihoods>BernoulliLikelihood",
+    kgen.likelihoods.GaussianLikelihood: "kgen.likelihoods>GaussianLikelihood",
+    kgen.likelihoods.DiscretizedLogisticLikelihood:
+        "kgen.likelihoods>DiscretizedLogisticLikelihood",
+    kgen.likelihoods.CategoricalLikelihood: "kgen.likelihoods>CategoricalLikelihood",
     kgen.models.baselines.BernoulliMixture: "kgen.baselines>BernoulliMixture",
     kgen.layers.MADE: "kgen.layers>MADE",
     kgen.layers.MaskedDense: "kgen.layers>MaskedDense",
 }
+# The classes release 0.1 had (CategoricalLikelihood is new, so it has no old name).
+RELEASE_0_1 = [cls for cls in CURRENT_NAMES if cls is not kgen.likelihoods.CategoricalLikelihood]
+MOVED_LIKELIHOODS = ("BernoulliLikelihood", "GaussianLikelihood",
+                     "DiscretizedLogisticLikelihood")
 
 
 @pytest.fixture
@@ -48,6 +54,8 @@ def test_every_class_is_registered_under_its_package(cls):
     ("kgen.models.baselines.bernoulli_mixture", "kgen.baselines"),
     ("kgen.models.flows.sub.maf", "kgen.flows"),
     ("kgen.layers.made", "kgen.layers"),
+    ("kgen.likelihoods.categorical", "kgen.likelihoods"),
+    ("kgen.bijectors.masked_autoregressive", "kgen.bijectors"),
     ("kgen.networks.dense", "kgen.networks"),
 ])
 def test_package_of_follows_the_module_rule(module, package):
@@ -62,7 +70,9 @@ def test_package_of_a_module_outside_a_kgen_subpackage_is_a_value_error(module):
 
 def test_every_release_0_1_name_is_a_load_only_alias_of_the_current_class():
     objects = keras.saving.get_custom_objects()
-    assert set(serialization.LEGACY_NAMES) == {f"kgen>{c.__name__}" for c in CURRENT_NAMES}
+    assert set(serialization.LEGACY_NAMES) == (
+        {f"kgen>{c.__name__}" for c in RELEASE_0_1}
+        | {f"kgen.vae>{name}" for name in MOVED_LIKELIHOODS})
     for old, new in serialization.LEGACY_NAMES.items():
         assert objects[old] is objects[new], old
         assert keras.saving.get_registered_name(objects[old]) == new
@@ -77,7 +87,33 @@ def test_a_saved_model_holds_only_current_names(tmp_path):
         config = json.loads(archive.read("config.json"))
     text = json.dumps(config)
     assert '"kgen.vae>VAE"' in text and '"kgen.vae>IAFPosterior"' in text
+    assert '"kgen.likelihoods>BernoulliLikelihood"' in text and "kgen.vae>Bern" not in text
     assert '"kgen>' not in text
+
+
+def _rename_in_file(path, old, new):
+    """Rewrites the registered names in a ``.keras`` file's config, as an older
+    version of kgen would have written them."""
+    with zipfile.ZipFile(path) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    files["config.json"] = files["config.json"].replace(old.encode(), new.encode())
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+
+
+def test_a_file_naming_the_likelihood_by_its_name_before_the_move_loads(tmp_path):
+    model = kgen.models.vae.VAE(event_shape=(4, 4, 1), latent_dim=2, likelihood="logistic",
+                                seed=0)
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    _rename_in_file(path, '"kgen.likelihoods>', '"kgen.vae>')
+    with zipfile.ZipFile(path) as archive:
+        assert '"kgen.vae>DiscretizedLogisticLikelihood"' in archive.read("config.json").decode()
+    loaded = keras.models.load_model(path, safe_mode=True)
+    assert type(loaded.likelihood) is kgen.likelihoods.DiscretizedLogisticLikelihood
+    z = np.random.default_rng(0).normal(size=(3, 2)).astype("float32")
+    np.testing.assert_array_equal(loaded.decode(z), model.decode(z))
 
 
 def _probe(module, factor):

@@ -4,42 +4,12 @@ import numbers
 
 import keras
 import tensorflow as tf
-import tensorflow_probability as tfp
 
 from kgen import checks
-from kgen.serialization import register_serializable
+from kgen.bijectors import gated_iaf_step
 from kgen.layers.made import _ORDERS, MADE
 from kgen.models.vae.posteriors import loc_and_scale, reparameterized_sample
-
-tfb = tfp.bijectors
-
-
-def _gated_update_fn(made, context, gate_bias):
-    """The ``bijector_fn`` of one IAF step, for ``tfb.MaskedAutoregressiveFlow``.
-
-    ``tfb.Invert(MAF)`` maps ``z`` forward by ``MAF.inverse(z)``, which is
-    ``bijector_fn(z).inverse(z)``. So the function returns the *inverse* of
-    the gated update ``z -> sigma * z + (1 - sigma) * m`` with
-    ``[m, s] = MADE(z, context)`` and ``sigma = sigmoid(s + gate_bias)``; its
-    log-det is ``sum(log_sigmoid(.))``, with no division and no ``log(sigma)``.
-
-    ``tfb.Invert(MAF)`` asks for the bijector twice on the same ``z`` (for
-    ``forward`` and for ``forward_log_det_jacobian``); the last answer is
-    kept so that each step runs its MADE once.
-    """
-    last = []
-
-    def bijector_fn(z, **condition_kwargs):
-        if last and last[0] is z:
-            return last[1]
-        params = made(z, context=context)
-        m, s = params[..., 0], params[..., 1] + gate_bias
-        update = tfb.Chain([tfb.Shift((1.0 - tf.sigmoid(s)) * m),
-                            tfb.Scale(log_scale=tf.math.log_sigmoid(s))])
-        last[:] = [z, tfb.Invert(update)]
-        return last[1]
-
-    return bijector_fn
+from kgen.serialization import register_serializable
 
 
 @register_serializable
@@ -60,10 +30,10 @@ class IAFPosterior(keras.layers.Layer):
                          + sum_t log sigma_t,i]
 
     Each step is `tfb.Invert(tfb.MaskedAutoregressiveFlow(...))` driven by a
-    kgen `MADE` (Keras 3, so the VAE sees and saves its weights). The
-    ordering is reversed between steps (the MADEs alternate
-    `input_order`). Sampling and `log q` take one MADE pass per step; the
-    flow is never inverted. `gate_bias` is the paper's "sufficiently positive"
+    kgen `MADE` (Keras 3, so the VAE sees and saves its weights), built by
+    `kgen.bijectors.gated_iaf_step`. The ordering is reversed between steps
+    (the MADEs alternate `input_order`). Sampling and `log q` take one MADE
+    pass per step; the flow is never inverted. `gate_bias` is the paper's "sufficiently positive"
     initial `s_t`: with the near-zero MADE output layers, each step starts
     close to the contraction `z -> sigmoid(gate_bias) * z` (0.88 z for the
     default 2.0, a log-det of about `latent_dim * log 0.88`), which the
@@ -164,8 +134,7 @@ class IAFPosterior(keras.layers.Layer):
         and the summed forward log-det ``[n]`` (``None`` if not ``log_det``)."""
         total = None
         for made in self.mades:
-            step = tfb.Invert(tfb.MaskedAutoregressiveFlow(
-                bijector_fn=_gated_update_fn(made, context, self.gate_bias)))
+            step = gated_iaf_step(made, context, self.gate_bias)
             if log_det:
                 ldj = step.forward_log_det_jacobian(z, event_ndims=1)
                 total = ldj if total is None else total + ldj

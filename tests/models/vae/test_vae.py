@@ -9,7 +9,7 @@ import tensorflow as tf
 from scipy.special import logsumexp
 
 from kgen import networks, testing
-from kgen.models.vae import IWAE, VAE, DiscretizedLogisticLikelihood
+from kgen.models.vae import IWAE, VAE
 from kgen.models.vae.posteriors import GaussianPosterior, standard_normal_log_prob
 
 
@@ -186,24 +186,6 @@ def test_steps_per_execution_leave_the_training_maths_unchanged():
         for a, b in zip(trained, reference):
             np.testing.assert_allclose(a, b, atol=1e-5, err_msg=f"jit={jit}")
         assert reference_loss[-1] < reference_loss[0]
-
-
-def test_discretized_logistic_sums_to_one_over_all_pixel_levels():
-    likelihood = DiscretizedLogisticLikelihood((1,), num_bins=5)
-    levels = tf.reshape(tf.range(5, dtype=tf.float32), (5, 1))
-    for loc in (-3.0, 0.3, 2.0, 4.7, 9.0):  # inside and outside the pixel range
-        log_p = likelihood(tf.fill((5, 1), loc)).log_prob(levels).numpy()
-        np.testing.assert_allclose(np.exp(logsumexp(log_p)), 1.0, rtol=1e-5)
-
-
-def test_discretized_logistic_matches_the_closed_form_with_edge_bins():
-    likelihood = DiscretizedLogisticLikelihood((4,), num_bins=256)
-    loc, x = np.array([[10.0, 128.3, 250.0, 3.0]], "float32"), np.array([[0, 128, 255, 7]], "float32")
-    scale = np.exp(likelihood.log_scale.numpy())
-    cdf = lambda v: 1.0 / (1.0 + np.exp(-(v - loc) / scale))  # noqa: E731
-    p = np.where(x == 0, cdf(x + 0.5), np.where(x == 255, 1 - cdf(x - 0.5),
-                                               cdf(x + 0.5) - cdf(x - 0.5)))
-    np.testing.assert_allclose(likelihood(loc).log_prob(x), np.log(p).sum(-1), rtol=1e-4)
 
 
 def test_iwae_training_loss_is_the_warm_weighted_bound():
