@@ -1,84 +1,49 @@
-"""The shared test harness: checks every kgen model must pass.
+"""The shared test harness: checks every kgen model family calls.
 
 Each family's tests call these instead of writing their own copies::
 
     from kgen import testing
     testing.assert_keras_round_trip(model, tmp_path, lambda m: m.elbo(x, seed=0))
+
+Round trips (``kgen.testing.round_trip``):
+- ``assert_keras_round_trip``: ``.keras`` with ``safe_mode=True``: config, weight
+  counts and values, seed-generator state, outputs.
+- ``assert_saved_model_round_trip``: every serving signature, served by plain
+  TensorFlow in a process that never imports kgen, against the model in-process.
+
+Distribution (``kgen.testing.replicas``):
+- ``assert_replica_step_matches``: a 2-replica ``MirroredStrategy`` step equals the
+  1-device step (in a subprocess that splits the CPU), for any ``compile``.
+
+Maths (``kgen.testing.maths``):
+- ``assert_log_det_matches_jacobian``: a log-det against the autodiff Jacobian's.
+- ``assert_autoregressive``: output ``i`` depends only on inputs before ``i``.
+- ``assert_normalized_by_enumeration`` (binary data, D <= 16) and
+  ``assert_normalized_on_grid`` (2-D densities).
+
+Basics (``kgen.testing.basics``): ``assert_raises_naming`` (call or context manager),
+``assert_config_round_trip``, ``random_binary``, ``ZeroNoise``.
+
+The harness needs no pytest (not an install dependency of kgen): failures are
+``AssertionError``s.
 """
 
-import json
-import re
-
-import keras
-import numpy as np
-import tensorflow as tf
-
-
-def assert_keras_round_trip(model, tmp_path, fn, atol=1e-6):
-    """Saves ``model`` as ``.keras``, loads it with ``safe_mode=True`` and
-    asserts ``fn(model) == fn(loaded)`` (to ``atol``) and equal configs.
-
-    Returns:
-        The loaded model.
-    """
-    path = str(tmp_path / f"{model.name}.keras")
-    model.save(path)
-    loaded = keras.models.load_model(path, safe_mode=True)
-    assert type(loaded) is type(model)
-    for kind in ("weights", "trainable_weights", "non_trainable_weights"):
-        assert len(getattr(loaded, kind)) == len(getattr(model, kind)), kind
-    if hasattr(model, "seed_generator"):
-        np.testing.assert_array_equal(np.asarray(loaded.seed_generator.state),
-                                      np.asarray(model.seed_generator.state))
-    assert _plain(loaded.get_config()) == _plain(model.get_config())
-    for a, b in zip(model.get_weights(), loaded.get_weights()):
-        np.testing.assert_array_equal(a, b)
-    np.testing.assert_allclose(np.asarray(fn(model)), np.asarray(fn(loaded)), atol=atol)
-    return loaded
-
-
-def assert_config_round_trip(model):
-    """``type(model).from_config(model.get_config())`` has the same config."""
-    clone = type(model).from_config(model.get_config())
-    assert _plain(clone.get_config()) == _plain(model.get_config())
-    return clone
-
-
-def assert_raises_naming(error, argument, fn, *args, **kwargs):
-    """Asserts ``fn(*args, **kwargs)`` raises ``error`` whose message names
-    ``argument`` (as the Keras style writes it: `argument` or argument=)."""
-    try:
-        fn(*args, **kwargs)
-    except error as e:
-        message = str(e)
-    else:
-        raise AssertionError(f"{getattr(fn, '__name__', fn)} did not raise {error.__name__}")
-    assert re.search(rf"`{re.escape(argument)}`|{re.escape(argument)}=", message), message
-    return message
-
-
-def random_binary(shape, seed=0, p=0.3):
-    """Random {0, 1} float32 array, for shape tests (not for results)."""
-    return (np.random.default_rng(seed).random(shape) < p).astype("float32")
-
-
-def _plain(config):
-    """A config as JSON sees it (tuples and lists are the same on disk)."""
-    return json.loads(json.dumps(config))
-
-
-class ZeroNoise:
-    """Mixin that fixes a model's noise: Gaussian draws are 0 (``z`` = posterior
-    mean) and uniform draws are 0.5 (the median, inside every support).
-
-    Noise is the one thing that legitimately differs between two correct
-    runs (XLA's Philox and the TF CPU kernel's draw different numbers from
-    the same seed; replicas split a batch differently). Fixing it lets a
-    test compare the arithmetic exactly: ``class Model(testing.ZeroNoise, VAE): pass``.
-    """
-
-    def standard_normal(self, shape, seed=None):
-        return tf.zeros(shape)
-
-    def uniform(self, shape, seed=None):
-        return tf.fill(shape, 0.5)
+from kgen.testing.basics import (  # noqa: F401
+    RaisesNaming,
+    ZeroNoise,
+    assert_config_round_trip,
+    assert_raises_naming,
+    random_binary,
+)
+from kgen.testing.maths import (  # noqa: F401
+    assert_autoregressive,
+    assert_log_det_matches_jacobian,
+    assert_normalized_by_enumeration,
+    assert_normalized_on_grid,
+    batch_jacobian,
+)
+from kgen.testing.replicas import assert_replica_step_matches  # noqa: F401
+from kgen.testing.round_trip import (  # noqa: F401
+    assert_keras_round_trip,
+    assert_saved_model_round_trip,
+)

@@ -6,6 +6,7 @@ import runpy
 import sys
 
 import keras
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -237,19 +238,49 @@ def test_console_entry_prints_the_error_and_exits_2(monkeypatch, capsys, tmp_pat
     assert not (tmp_path / "run").exists()
 
 
-def test_time_budget_plateau_and_best_weights_options(tmp_path):
+def test_time_budget_and_plateau_options(tmp_path):
     out = tmp_path / "budget"
     run("train", "vae", "--preset", "vae_digits", "--output-dir", out, "--epochs", 50,
         "--verbose", 0, "--no-eval", "--set", "train.max_minutes=0.0001",
-        "--set", "train.restore_best=true",
         "--set", "train.reduce_lr_on_plateau={factor: 0.5, patience: 1}")
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["epochs_run"] == 1  # stopped by the wall-time budget after one epoch
+    assert metrics["config"]["train"]["reduce_lr_on_plateau"] == {"factor": 0.5, "patience": 1}
+
+
+class _WreckAfter(keras.callbacks.Callback):
+    """Adds large noise to every weight when epoch ``epoch`` begins (so that the
+    epochs from then on validate worse than the one before), and keeps each
+    epoch's final weights."""
+
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch, self.weights = epoch, []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.epoch:
+            rng = np.random.default_rng(0)
+            self.model.set_weights([w + rng.normal(0, 2, w.shape).astype(w.dtype)
+                                    for w in self.model.get_weights()])
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.weights.append(self.model.get_weights())
+
+
+def test_restore_best_saves_the_best_epochs_weights_not_the_last(tmp_path, monkeypatch):
+    wreck = _WreckAfter(epoch=2)
+    make = train.make_callbacks
+    monkeypatch.setattr(train, "make_callbacks", lambda *a, **k: make(*a, **k) + [wreck])
+    out = tmp_path / "best"
+    run("train", "vae", "--preset", "vae_digits", "--output-dir", out, "--epochs", 3,
+        "--verbose", 0, "--no-eval", "--set", "train.restore_best=true")
+    val_elbo = json.loads((out / "metrics.json").read_text())["history"]["val_elbo"]
+    best = int(np.argmax(val_elbo))
+    assert best < 2 and val_elbo[2] < val_elbo[best]  # the last epoch is not the best
     model = keras.models.load_model(out / "model.keras")
-    best = keras.models.clone_model(model)
-    best.load_weights(out / "checkpoints" / "best.weights.h5")
-    for a, b in zip(model.get_weights(), best.get_weights()):
-        assert (a == b).all()
+    for saved, at_best in zip(model.get_weights(), wreck.weights[best]):
+        np.testing.assert_array_equal(saved, at_best)
+    assert any(not np.array_equal(s, w) for s, w in zip(model.get_weights(), wreck.weights[2]))
 
 
 def test_train_under_a_strategy_with_several_steps_per_execution(tmp_path, monkeypatch):

@@ -68,17 +68,22 @@ class TwoOptimizers(keras.Model):
         return {"loss": loss}
 
 
-def two_optimizer_fit(strategy):
+def two_optimizer_fit(strategy, initial=None):
+    """One SGD step of ``TwoOptimizers`` (two optimizers, different rates) under
+    ``strategy``, from ``initial`` weights if given: (initial, after) weights."""
+    x = np.random.RandomState(1).rand(8, 3).astype(np.float32)  # replicas see other rows
     with strategy.scope():
         model = TwoOptimizers()
         model(tf.ones((1, 3)))
-        first, second = keras.optimizers.Adam(1e-2), keras.optimizers.Adam(1e-2)
+        if initial is not None:
+            model.set_weights([np.asarray(w, np.float32) for w in initial])
+        first, second = keras.optimizers.SGD(0.1), keras.optimizers.SGD(0.05)
         distribute.build_optimizer(first, model.first, strategy)
         distribute.build_optimizer(second, model.second.trainable_variables)
         model.compile(first, second)
     before = model.get_weights()
-    model.fit(np.ones((8, 3), np.float32), batch_size=8, verbose=0)
-    return max(float(np.abs(a - b).max()) for a, b in zip(model.get_weights(), before))
+    model.fit(x, batch_size=8, shuffle=False, verbose=0)
+    return [w.tolist() for w in before], [w.tolist() for w in model.get_weights()]
 
 
 def main():
@@ -110,7 +115,9 @@ def main():
         model.kl_weight.assign(0.25)
     for key, model in (("warm_mirrored", warm_mirrored), ("warm_single", warm_single)):
         result[key + "_loss"], result[key] = one_step(model, x)
-    result["two_optimizer_change"] = two_optimizer_fit(strategy)
+    initial, result["two_optimizer_mirrored"] = two_optimizer_fit(strategy)
+    _, result["two_optimizer_single"] = two_optimizer_fit(tf.distribute.get_strategy(), initial)
+    result["two_optimizer_initial"] = initial
     with strategy.scope():  # the real noise source, not the zero one
         noisy = kgen.models.vae.VAE(event_shape=(2,), latent_dim=1, seed=0,
                                     encoder=kgen.networks.mlp_encoder((2,), (4,)),
