@@ -274,21 +274,31 @@ def _jsonable(value):
     return value
 
 
-def summarize(history, wall_time, config, preset, initial_epoch, all_epochs=None):
-    """The metrics of a finished ``fit``: last train / validation values and the
-    history, of all invocations when ``all_epochs`` (``read_history``) is given."""
+def summarize(history, wall_time, config, preset, initial_epoch, all_epochs=None, best=None):
+    """The metrics of a finished ``fit``: train / validation values and the history, of
+    all invocations when ``all_epochs`` (``read_history``) is given. The values are the
+    last epoch's, or with ``best=(monitor, mode)`` (``train.restore_best``) those of the
+    epoch whose weights were saved, the best by ``monitor`` (``saved_epoch``, 1-based)."""
     logs = {k: [float(v) for v in vals] for k, vals in history.history.items()}
+    rows = all_epochs or {"epoch": list(history.epoch), **logs}
     last = {k: vals[-1] for k, vals in logs.items() if vals}
     if all_epochs and not last:  # no epoch ran now: the last row of earlier ones
         last = {k: v[-1] for k, v in all_epochs.items() if k != "epoch" and v}
+    saved = len(rows.get("epoch", ())) or None
+    if best is not None and rows.get(best[0]):
+        values = rows[best[0]]
+        index = (max if best[1] == "max" else min)(range(len(values)), key=values.__getitem__)
+        last = {k: v[index] for k, v in rows.items() if k != "epoch" and len(v) > index}
+        saved = index + 1
     return {
         "preset": preset,
         "model": config["model"],
         "epochs": config["train"]["epochs"],
         "initial_epoch": initial_epoch,
         "epochs_run": len(history.epoch),
+        "saved_epoch": saved,
         "wall_time_seconds": wall_time,
         "train": {k: v for k, v in last.items() if not k.startswith("val_")},
         "validation": {k[4:]: v for k, v in last.items() if k.startswith("val_")},
-        "history": all_epochs or {"epoch": list(history.epoch), **logs},
+        "history": rows,
     }

@@ -98,8 +98,11 @@ def run(args):
     if mode != "evaluate":
         _save_final_model(model, config, run_dir)
     wall_time = time.time() - start
+    best = (checkpoint_monitor(model, val_ds is not None)
+            if config["train"]["restore_best"] and run_dir.checkpoints.joinpath(
+                "best.weights.h5").exists() else None)
     metrics = summarize(history, wall_time, config, args.preset, initial_epoch,
-                        all_epochs=read_history(run_dir.history))
+                        all_epochs=read_history(run_dir.history), best=best)
     metrics["stopped_on_nan"] = guard.stopped_at
     if not args.no_eval:
         metrics.update(_final_evaluation(model, eval_ds, config, args.verbose))

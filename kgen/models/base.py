@@ -125,18 +125,18 @@ class GenerativeModel(_optimizers.PlayersMixin, keras.Model):
 
     @classmethod
     def from_preset(cls, model_args, event_shape, seed=None):
-        """Builds the model from a preset's ``model_args`` (``kgen train``).
-
-        The default passes them as keyword arguments; a model whose
-        arguments are objects (networks, posteriors) overrides this to build
-        them from the preset's specs, so that the CLI names no model.
+        """Builds the model from a preset's ``model_args`` (``kgen train``): by default as
+        keyword arguments; a model whose arguments are objects (networks) overrides this to
+        build them from the preset's specs, so that the CLI names no model.
 
         Raises:
-            ValueError: naming ``model_args`` if the class refuses them.
+            ValueError: naming ``model_args`` for an unknown or refused key.
         """
         try:
             return cls(event_shape=event_shape, seed=seed, **model_args)
-        except TypeError as e:
+        except (TypeError, ValueError) as e:
+            if isinstance(e, ValueError) and "Unrecognized keyword" not in str(e):  # named
+                raise
             raise ValueError(f"`model_args` are not valid for {cls.__name__}: {e}") from e
 
     @property

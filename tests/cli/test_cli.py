@@ -274,9 +274,14 @@ def test_restore_best_saves_the_best_epochs_weights_not_the_last(tmp_path, monke
     out = tmp_path / "best"
     run("train", "vae", "--preset", "vae_digits", "--output-dir", out, "--epochs", 3,
         "--verbose", 0, "--no-eval", "--set", "train.restore_best=true")
-    val_elbo = json.loads((out / "metrics.json").read_text())["history"]["val_elbo"]
+    metrics = json.loads((out / "metrics.json").read_text())
+    val_elbo = metrics["history"]["val_elbo"]
     best = int(np.argmax(val_elbo))
     assert best < 2 and val_elbo[2] < val_elbo[best]  # the last epoch is not the best
+    # metrics.json reports the epoch whose weights model.keras holds.
+    assert metrics["saved_epoch"] == best + 1
+    assert metrics["validation"]["elbo"] == val_elbo[best]
+    assert metrics["train"]["loss"] == metrics["history"]["loss"][best]
     model = keras.models.load_model(out / "model.keras")
     for saved, at_best in zip(model.get_weights(), wreck.weights[best]):
         np.testing.assert_array_equal(saved, at_best)

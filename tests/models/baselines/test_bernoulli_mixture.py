@@ -243,5 +243,10 @@ def test_bad_input_raises_naming_the_argument():
                                  data_init="yes")
     testing.assert_raises_naming(ValueError, "smoothing", model.initialize_from_data,
                                  np.zeros((3, 4)), smoothing=0.0)
-    with pytest.raises(ValueError, match="components"):  # Keras names the unknown key
+    # An unknown key: Keras names it, kgen names where it came from.
+    with pytest.raises(ValueError, match=r"`model_args`.*components"):
         BernoulliMixture.from_preset({"components": 5}, (4,))
+    # A refused value keeps the argument's own message.
+    with pytest.raises(ValueError, match="num_components") as info:
+        BernoulliMixture.from_preset({"num_components": 0}, (4,))
+    assert "model_args" not in str(info.value)
