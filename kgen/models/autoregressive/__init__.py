@@ -1,0 +1,1 @@
+"""Autoregressive models: FVSBN, NADE, MADE, PixelCNN, Gated PixelCNN, exact log_prob in nats."""
