@@ -1,1 +1,4 @@
 """Autoregressive models: FVSBN, NADE, MADE, PixelCNN, Gated PixelCNN, exact log_prob in nats."""
+
+from kgen.models.autoregressive.base import AutoregressiveModel  # noqa: F401
+from kgen.models.autoregressive.fvsbn import FVSBN  # noqa: F401
