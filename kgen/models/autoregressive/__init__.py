@@ -2,3 +2,4 @@
 
 from kgen.models.autoregressive.base import AutoregressiveModel  # noqa: F401
 from kgen.models.autoregressive.fvsbn import FVSBN  # noqa: F401
+from kgen.models.autoregressive.nade import NADE  # noqa: F401
