@@ -1,1 +1,10 @@
-"""Energy-based models: Boltzmann machines, RBMs with CD-k and PCD, DBN, DBM; AIS for log Z."""
+"""Energy-based models: Boltzmann machines, RBMs with CD-k and PCD, DBN, DBM; AIS for log Z.
+
+- ``RBM``: Bernoulli-Bernoulli restricted Boltzmann machine, CD-k / PCD training,
+  ``free_energy``, block Gibbs sampling, ``log_prob`` from a stored log Z.
+- ``base_rate_logits``: logits of smoothed pixel means (visible-bias start, AIS base).
+- ``kgen.metrics.exact_log_partition`` / ``ais_log_partition`` estimate log Z.
+"""
+
+from kgen.models.energy.partition import base_rate_logits  # noqa: F401
+from kgen.models.energy.rbm import RBM  # noqa: F401
