@@ -36,8 +36,11 @@ def bits_per_dim(nats, event_shape):
 
 def likelihood_method(model):
     """How ``model`` reports a likelihood: ``"log_prob"`` (exact), ``"iwae_bound"``
-    (a k-sample lower bound), or ``None`` (an implicit model: sample metrics only)."""
-    if callable(getattr(model, "log_prob", None)):
+    (a k-sample lower bound), or ``None`` (an implicit model: sample metrics only).
+
+    A model whose ``log_prob`` needs something it does not have yet (an RBM
+    without a stored log Z) says so with ``has_log_prob = False``."""
+    if callable(getattr(model, "log_prob", None)) and getattr(model, "has_log_prob", True):
         return "log_prob"
     if callable(getattr(model, "iwae_bound", None)):
         return "iwae_bound"
@@ -48,7 +51,8 @@ def nll(model, dataset, num_samples=5000, seed=0, verbose=1):
     """Test negative log-likelihood of a model, exact or importance-sampled.
 
     - A model with ``log_prob(x)`` (flows, autoregressive models, mixtures,
-      tiny RBMs) gives the exact ``-log p(x)``; ``num_samples`` is unused.
+      tiny RBMs) gives the exact ``-log p(x)``; ``num_samples`` is unused. An
+      RBM's ``log_prob`` uses its stored log Z, exact or estimated (AIS).
     - A latent-variable model with ``iwae_bound(x, num_samples, seed)`` (VAE,
       IWAE) gives ``-L_k(x)``, the k-sample bound (Burda et al. 2016,
       arXiv:1509.00519, eq. 8; k = 5000 in their sec. 5.2). ``L_k`` is a lower
@@ -69,7 +73,8 @@ def nll(model, dataset, num_samples=5000, seed=0, verbose=1):
         error of that mean over examples), ``bits_per_dim`` (meaningful for
         discrete data only), ``method`` (``"log_prob"`` or ``"iwae_bound"``),
         ``exact`` (bool), ``num_examples``, ``num_samples`` (``None`` when
-        exact), ``seconds``.
+        exact), ``seconds``; for an RBM, ``exact`` is False unless its stored
+        log Z is exact, and ``log_partition`` holds that record (value, method).
 
     Raises:
         ValueError: naming ``model`` if it has neither ``log_prob`` nor
@@ -90,6 +95,10 @@ def nll(model, dataset, num_samples=5000, seed=0, verbose=1):
     if isinstance(verbose, bool) or verbose not in (0, 1):
         raise ValueError(f"`verbose` must be 0 or 1. Received: verbose={verbose!r}")
     method = likelihood_method(model)
+    if method is None and callable(getattr(model, "log_prob", None)):
+        raise ValueError(f"`model` cannot compute log_prob yet: "
+                         f"{getattr(model, 'log_prob_unavailable_reason', None)}. "
+                         f"Received: {type(model).__name__} with has_log_prob=False")
     if method is None:
         raise ValueError(
             f"`model` must offer log_prob(x) (an exact likelihood) or iwae_bound(x, "
@@ -125,7 +134,11 @@ def nll(model, dataset, num_samples=5000, seed=0, verbose=1):
         progbar.update(i + 1, [("nll", -float(np.mean(values[-1])))])
     values = -np.concatenate(values)
     mean = float(values.mean())
-    exact = method == "log_prob"
+    # An energy-based model's log_prob is exact only with an exact log Z.
+    exact = method == "log_prob" and bool(getattr(model, "log_prob_is_exact", True))
+    extra = {}
+    if getattr(model, "log_partition", None) is not None:
+        extra["log_partition"] = model.log_partition  # how log Z was found
     return {
         "nll": mean,
         "nll_std_error": float(values.std(ddof=1) / math.sqrt(len(values))) if len(values) > 1 else 0.0,
@@ -133,6 +146,7 @@ def nll(model, dataset, num_samples=5000, seed=0, verbose=1):
         "method": method,
         "exact": exact,
         "num_examples": int(len(values)),
-        "num_samples": None if exact else num_samples,
+        "num_samples": None if method == "log_prob" else num_samples,
         "seconds": time.time() - start,
+        **extra,
     }
