@@ -22,7 +22,7 @@ def paper_betas():
 
 
 def ais_log_partition(model, num_betas=None, betas=None, num_runs=100, seed=0, data=None,
-                      pseudo_count=1.0, base_logits=None, jit_compile=True):
+                      pseudo_count=1.0, base_logits=None, jit_compile=False):
     """Estimates log Z of a Bernoulli-Bernoulli RBM by annealed importance sampling.
 
     AIS (Neal 2001) anneals from a base model p_A with a known Z_A to the RBM
@@ -62,7 +62,9 @@ def ais_log_partition(model, num_betas=None, betas=None, num_runs=100, seed=0, d
         pseudo_count: float >= 0, the base rates' smoothing.
         base_logits: instead of ``data``, the base logits b_A ``[D]``; with
             neither, b_A = 0 (a uniform base: correct, but needing more betas).
-        jit_compile: bool, compile the loop with XLA.
+        jit_compile: bool, compile the loop with XLA (default False: on 2 CPU cores
+            the full protocol on a 784 x 500 RBM took 95 s with XLA, 60 s without,
+            in one run).
 
     Returns:
         dict: ``log_z`` (float, nats), ``log_z_std_error`` (delta-method standard
