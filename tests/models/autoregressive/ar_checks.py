@@ -5,6 +5,8 @@ import itertools
 import keras
 import numpy as np
 
+from kgen import testing
+
 
 def randomize(model, seed=0, stddev=1.0):
     """Every trainable weight to N(0, stddev^2): zero starts would hide connectivity."""
@@ -46,3 +48,18 @@ def assert_sample_frequencies_match(model, num_samples=40_000, seed=3, probs=Non
 def fit_briefly(model, x, epochs=1, learning_rate=1e-2, batch_size=8):
     model.compile(optimizer=keras.optimizers.Adam(learning_rate))
     return model.fit(x, batch_size=batch_size, epochs=epochs, verbose=0).history
+
+
+def assert_round_trips(model, x, tmp_path, same_samples=True):
+    """``.keras`` (safe mode) and config round trips on ``log_prob(x)``, then the
+    SavedModel served without kgen: ``log_prob`` agrees, and (``same_samples``) the
+    served sampler continues from the saved seed state as the model does."""
+    loaded = testing.assert_keras_round_trip(model, tmp_path, lambda m: m.log_prob(x))
+    testing.assert_config_round_trip(model)
+    served = testing.assert_saved_model_round_trip(model, tmp_path, {
+        "serving_default": {"x": x}, "log_prob": {"x": x},
+        "sample": {"num_samples": np.int32(3)}})
+    np.testing.assert_allclose(served["log_prob"]["log_prob"], model.log_prob(x), rtol=1e-5)
+    if same_samples:
+        np.testing.assert_array_equal(served["sample"]["x"], model.sample(3).numpy())
+    return loaded

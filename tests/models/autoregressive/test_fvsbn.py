@@ -61,22 +61,9 @@ def test_the_training_loss_is_the_negative_log_likelihood():
     assert model.log_prob(x).numpy().mean() > before + 0.5
 
 
-def test_keras_round_trip(tmp_path):
-    model = _model()
-    x = testing.random_binary((6, 3, 3, 1), seed=1)
-    testing.assert_keras_round_trip(model, tmp_path, lambda m: m.log_prob(x))
-    testing.assert_config_round_trip(model)
-
-
-def test_saved_model_signatures_load_and_agree_without_kgen(tmp_path):
-    model = _model()
-    x = testing.random_binary((5, 3, 3, 1), seed=3)
-    served = testing.assert_saved_model_round_trip(model, tmp_path, {
-        "serving_default": {"x": x}, "log_prob": {"x": x},
-        "sample": {"num_samples": np.int32(4)}})
-    np.testing.assert_allclose(served["log_prob"]["log_prob"], model.log_prob(x), rtol=1e-5)
-    np.testing.assert_array_equal(served["sample"]["x"], model.sample(4).numpy())
-
+def test_keras_and_saved_model_round_trips(tmp_path):
+    ar_checks.assert_round_trips(_model(), testing.random_binary((5, 3, 3, 1), seed=3),
+                                 tmp_path)
 
 def tiny_fvsbn():
     """For the 2-replica check: 6 bits, random weights (seed 0)."""

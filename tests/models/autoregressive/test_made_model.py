@@ -123,22 +123,11 @@ def test_masks_follow_mask_seed_and_order_agnostic():
     assert len({tuple(fixed.degrees[1][k]) for k in range(4)}) == 4  # connectivities vary
 
 
-def test_keras_round_trip(tmp_path):
+def test_keras_and_saved_model_round_trips(tmp_path):
     model = _model()
-    x = testing.random_binary((6, 3, 3, 1), seed=1)
-    loaded = testing.assert_keras_round_trip(model, tmp_path, lambda m: m.log_prob(x))
+    loaded = ar_checks.assert_round_trips(
+        model, testing.random_binary((5, 3, 3, 1), seed=3), tmp_path)
     assert all(np.array_equal(u, v) for u, v in zip(model.degrees, loaded.degrees))
-    testing.assert_config_round_trip(model)
-
-
-def test_saved_model_signatures_load_and_agree_without_kgen(tmp_path):
-    model = _model()
-    x = testing.random_binary((5, 3, 3, 1), seed=3)
-    served = testing.assert_saved_model_round_trip(model, tmp_path, {
-        "serving_default": {"x": x}, "log_prob": {"x": x},
-        "sample": {"num_samples": np.int32(4)}})
-    np.testing.assert_allclose(served["log_prob"]["log_prob"], model.log_prob(x), rtol=1e-5)
-
 
 def tiny_made():
     """For the 2-replica check: 6 bits, hidden (5,), 3 masks, direct connections."""
