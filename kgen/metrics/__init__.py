@@ -12,6 +12,9 @@
   memory: ``FeatureStatistics``, ``streaming_statistics``, ``collect_features``,
   ``feature_batches``, ``model_batches``; reported names with the sample count:
   ``metric_name("fid", 10000) == "fid_10k"``.
+- All of them for a model against one reference set: ``SampleQuality`` (reads the
+  reference once; the ``kgen.callbacks.SampleQuality`` callback and ``kgen evaluate``
+  use it), ``sample_quality``.
 """
 
 from kgen.metrics.fid import (  # noqa: F401
@@ -26,6 +29,7 @@ from kgen.metrics.kid import kernel_inception_distance  # noqa: F401
 from kgen.metrics.likelihood import bits_per_dim, likelihood_method, nll  # noqa: F401
 from kgen.metrics.manifold import precision_recall  # noqa: F401
 from kgen.metrics.predictions import inception_score  # noqa: F401
+from kgen.metrics.quality import SampleQuality, sample_quality  # noqa: F401
 from kgen.metrics.streaming import (  # noqa: F401
     FeatureStatistics,
     ModelBatches,
