@@ -1,1 +1,4 @@
 """GANs: the losses, DCGAN, conditional GANs, InfoGAN, ALI/BiGAN (implicit models judged by sample metrics)."""
+
+from kgen.models.gan import losses  # noqa: F401
+from kgen.models.gan.gan import GAN  # noqa: F401
