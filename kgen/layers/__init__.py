@@ -3,3 +3,9 @@
 from kgen.layers.made import MADE  # noqa: F401
 from kgen.layers.masked_dense import MaskedDense  # noqa: F401
 from kgen.layers.masked_conv import MaskedConv2D  # noqa: F401
+from kgen.layers.actnorm import ActNorm  # noqa: F401
+from kgen.layers.autoregressive_flow import MaskedAutoregressiveStep  # noqa: F401
+from kgen.layers.coupling import AdditiveCoupling, AffineCoupling  # noqa: F401
+from kgen.layers.flow_layer import FlowLayer  # noqa: F401
+from kgen.layers.planar import PlanarStep, RadialStep  # noqa: F401
+from kgen.layers.squeeze import DiagonalScaling, Squeeze  # noqa: F401
