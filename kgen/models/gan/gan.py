@@ -364,5 +364,20 @@ class GAN(GenerativeModel):
     def from_config(cls, config):
         return cls(**config)
 
+    @classmethod
+    def from_preset(cls, model_args, event_shape, seed=None):
+        """As ``GenerativeModel.from_preset``, with ``generator`` / ``discriminator``
+        given as specs (``kgen.models.gan.preset_args``)."""
+        from kgen.models.gan import preset_args
+
+        return super().from_preset(
+            preset_args.build_args(model_args, event_shape, seed, **cls._network_kwargs(
+                model_args)), event_shape, seed)
+
+    @staticmethod
+    def _network_kwargs(model_args):
+        """Extra keyword arguments of the preset's network builders (conditional models)."""
+        return {}
+
 
 __all__ = ["GAN"]
