@@ -71,10 +71,13 @@ def run_sample(args):
 
 
 def run_evaluate(args):
-    """Estimates the test NLL with ``kgen.metrics.nll``; prints (and writes) JSON."""
+    """Estimates the test NLL with ``kgen.metrics.nll``, or for an implicit model (no
+    likelihood) the sample metrics of ``kgen.cli.sample_metrics`` against ``--split``;
+    prints (and writes) JSON."""
     from kgen.cli import datasets
 
-    checks.positive_int("--num-samples", args.num_samples)
+    if args.num_samples is not None:
+        checks.positive_int("--num-samples", args.num_samples)
     checks.positive_int("--batch-size", args.batch_size)
     checks.seed("--seed", args.seed)
     model_path = resolve_model_path(args.model_path)
@@ -95,16 +98,34 @@ def run_evaluate(args):
     steps.parse(preprocess, where="--preprocess")
     if args.output is not None and pathlib.Path(args.output).suffix != ".json":
         raise ValueError(f"`--output` must end in .json. Received: --output={args.output}")
-    spec = {"name": name, "batch_size": args.batch_size, "preprocess": preprocess,
-            "eval_split": args.split}
+    spec_data = {"name": name, "batch_size": args.batch_size, "preprocess": preprocess,
+                 "eval_split": args.split}
     try:
-        ds = datasets.load_split(spec, "eval_split", args.seed)
+        ds = datasets.load_split(spec_data, "eval_split", args.seed)
     except ValueError as e:
         raise ValueError(f"`--split`: {e}") from e
     model = load_model(model_path)
+    from kgen.cli import model_hooks  # e.g. an RBM without a log Z estimates it first
+
+    prepared = model_hooks.prepare_loaded(model, model_path, args.seed)
     result = {"model_path": str(model_path), "data": name, "split": args.split,
               "preprocess": preprocess,
-              **_nll_with_progress(model, ds, args)}
+              **({"prepare_evaluation": prepared} if prepared is not None else {})}
+    from kgen.metrics import likelihood_method
+
+    if likelihood_method(model) is None:  # an implicit model: metrics of its samples
+        from kgen.cli import sample_metrics
+
+        spec = _run_config(model_path).get("evaluate", {}).get("sample_metrics")
+        spec = sample_metrics.resolve(spec or {}, name)
+        spec["reference_split"] = args.split
+        if args.num_samples is not None:
+            spec["num_samples"] = checks.positive_int("--num-samples", args.num_samples,
+                                                      minimum=2)
+        result["sample_metrics"] = sample_metrics.evaluate(model, spec, spec_data, args.seed,
+                                                           args.verbose)
+    else:
+        result.update(_nll_with_progress(model, ds, args))
     text = json.dumps(result, indent=2)
     print(text)
     if args.output is not None:
@@ -119,7 +140,7 @@ def _nll_with_progress(model, ds, args):
     from kgen.metrics import nll
 
     with contextlib.redirect_stdout(sys.stderr):
-        return nll(model, ds, num_samples=args.num_samples, seed=args.seed,
+        return nll(model, ds, num_samples=args.num_samples or 5000, seed=args.seed,
                    verbose=args.verbose)
 
 
@@ -134,15 +155,19 @@ def _yaml_flag(flag, text):
                          f"Received: {flag}={text!r}") from e
 
 
-def _run_config_data(model_path):
-    """The ``data`` section of the ``config.yaml`` beside a model, or ``{}``."""
+def _run_config(model_path):
+    """The ``config.yaml`` beside a model (a ``kgen train`` run), or ``{}``."""
     import yaml
 
     config_path = model_path.parent / "config.yaml"
     if not config_path.is_file():
         return {}
-    config = yaml.safe_load(config_path.read_text()) or {}
-    return config.get("data") or {}
+    return yaml.safe_load(config_path.read_text()) or {}
+
+
+def _run_config_data(model_path):
+    """The ``data`` section of the ``config.yaml`` beside a model, or ``{}``."""
+    return _run_config(model_path).get("data") or {}
 
 
 def next_version(model_dir):

@@ -40,8 +40,10 @@ def build_parser():
     evaluate.add_argument("--model-path", required=True, help="a .keras file or a run directory")
     evaluate.add_argument("--data", help="a data set name (default: the run's config.yaml)")
     evaluate.add_argument("--split", default="test")
-    evaluate.add_argument("--num-samples", type=int, default=5000,
-                          help="importance samples per example (k)")
+    evaluate.add_argument("--num-samples", type=int, default=None,
+                          help="importance samples per example (k, default 5000); for an "
+                               "implicit model, samples behind each sample metric (default: "
+                               "the run's evaluate.sample_metrics.num_samples, 10000)")
     evaluate.add_argument("--batch-size", type=int, default=100)
     evaluate.add_argument("--seed", type=int, default=0)
     evaluate.add_argument("--preprocess", help="a preprocessing step (dynamic_binarize, "

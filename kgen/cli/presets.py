@@ -44,6 +44,13 @@ take the defaults of ``DEFAULTS``::
     evaluate:
       num_samples: 5000          # importance samples of the test NLL, or null
       batch_size: 100            # or null: data.batch_size
+      log_partition: null        # models with an energy (RBMs): how log Z is estimated
+                                 # before the test NLL, e.g. {method: ais, num_betas:
+                                 # 1000, num_runs: 100}; the model class checks it and
+                                 # uses it (kgen.cli.model_hooks)
+      sample_metrics: null       # or {metrics: [fid, kid], num_samples: 10000, features:
+                                 # fashion_mnist, reference_split: test}: FID etc. of
+                                 # samples (kgen.cli.sample_metrics), for implicit models
 
 ``resolve`` fills the defaults, applies ``--set key=value`` overrides and the
 ``--epochs`` / ``--batch-size`` / ``--seed`` flags (in that order, so flags win),
@@ -76,11 +83,13 @@ DEFAULTS = {
               "strategy": None, "sample_every": 1,
               "max_minutes": None, "reduce_lr_on_plateau": None, "restore_best": False,
               "player_optimizers": None},
-    "evaluate": {"num_samples": None, "batch_size": None},
+    "evaluate": {"num_samples": None, "batch_size": None, "sample_metrics": None,
+                 "log_partition": None},
 }
 # Sections whose keys are free-form keyword arguments (checked when used); every
 # section below model_args is free-form too (the model class checks it).
-_FREE_FORM = ("train.optimizer_args", "train.reduce_lr_on_plateau", "train.player_optimizers")
+_FREE_FORM = ("train.optimizer_args", "train.reduce_lr_on_plateau", "train.player_optimizers",
+              "evaluate.sample_metrics", "evaluate.log_partition")
 
 
 def available():
@@ -246,6 +255,12 @@ def _check(config):
     for key in ("num_samples", "batch_size"):
         if evaluate[key] is not None:
             int_value(evaluate, key, "evaluate.")
+    from kgen.cli import sample_metrics
+
+    evaluate["sample_metrics"] = sample_metrics.resolve(evaluate["sample_metrics"], data["name"])
+    from kgen.cli import model_hooks
+
+    config["evaluate"] = model_hooks.check_evaluation(kgen.models.get(config["model"]), evaluate)
     if not isinstance(config["model_args"], dict):
         raise ValueError(f"`model_args` must be a mapping. Received: {config['model_args']!r}")
     if "seed" in config["model_args"]:

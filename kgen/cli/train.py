@@ -12,7 +12,7 @@ import time
 import keras
 
 from kgen import callbacks as kcallbacks
-from kgen.cli import datasets, optimizers, presets
+from kgen.cli import datasets, model_hooks, optimizers, presets
 from kgen.cli.rundir import RunDir, atomic_path, read_history, summarize
 from kgen.metrics import likelihood_method, nll
 
@@ -95,9 +95,16 @@ def run(args):
                    + ("model.keras was not saved; saving and evaluating it"
                       if mode == "finish" else "model was not evaluated; evaluating it")
                    + " (no training)")
+    # What the model needs before its test NLL (an RBM's log Z), kept in model.keras;
+    # its time is not training time.
+    prepare = None if args.no_eval or eval_ds is None else model_hooks.Preparation(
+        model, train_ds, config)
+    prepared = None
     if mode != "evaluate":
-        _save_final_model(model, config, run_dir)
-    wall_time = time.time() - start
+        prepared = _save_final_model(model, config, run_dir, prepare)
+    elif prepare is not None:
+        prepared = prepare()
+    wall_time = time.time() - start - (prepare.seconds if prepare is not None else 0.0)
     best = (checkpoint_monitor(model, val_ds is not None)
             if config["train"]["restore_best"] and run_dir.checkpoints.joinpath(
                 "best.weights.h5").exists() else None)
@@ -105,6 +112,8 @@ def run(args):
                         all_epochs=read_history(run_dir.history), best=best)
     metrics["stopped_on_nan"] = guard.stopped_at
     if not args.no_eval:
+        if prepared is not None:
+            metrics["prepare_evaluation"] = prepared
         metrics.update(_final_evaluation(model, eval_ds, config, args.verbose))
     metrics["config"] = config
     run_dir.write_json(metrics)
@@ -112,14 +121,17 @@ def run(args):
     return metrics
 
 
-def _save_final_model(model, config, run_dir):
+def _save_final_model(model, config, run_dir, prepare=None):
     """Writes ``model.keras`` (atomically): the last weights, or the best epoch's with
-    ``train.restore_best``."""
+    ``train.restore_best``, after ``prepare()`` (``model_hooks.prepare_evaluation``),
+    whose result it returns."""
     best = run_dir.checkpoints / "best.weights.h5"
     if config["train"]["restore_best"] and best.exists():
         model.load_weights(str(best))  # kl_weight is not a weight: it stays 1
+    prepared = prepare() if prepare is not None else None
     with atomic_path(run_dir.model) as tmp:
         model.save(tmp)
+    return prepared
 
 
 class _LastState(keras.callbacks.Callback):
@@ -148,8 +160,9 @@ class _LastState(keras.callbacks.Callback):
 
 def _final_evaluation(model, eval_ds, config, verbose):
     """What the model can honestly report on ``data.eval_split``: its ``test_step``
-    metrics, and its NLL (exact from ``log_prob``, or the ``evaluate.num_samples``-
-    sample bound) when it has a likelihood (``kgen.metrics.likelihood_method``)."""
+    metrics, its NLL (exact from ``log_prob``, or the ``evaluate.num_samples``-
+    sample bound) when it has a likelihood (``kgen.metrics.likelihood_method``), and
+    the sample metrics ``evaluate.sample_metrics`` asks for (``kgen.cli.sample_metrics``)."""
     if eval_ds is None:
         return {}
     result = {"eval_split": config["data"]["eval_split"],
@@ -159,6 +172,11 @@ def _final_evaluation(model, eval_ds, config, verbose):
     if method == "log_prob" or (method == "iwae_bound" and num_samples):
         result["nll"] = nll(model, eval_ds, num_samples=num_samples or 1, seed=config["seed"],
                             verbose=1 if verbose else 0)
+    if config["evaluate"].get("sample_metrics") is not None:
+        from kgen.cli import sample_metrics
+
+        result["sample_metrics"] = sample_metrics.evaluate(
+            model, config["evaluate"]["sample_metrics"], config["data"], config["seed"], verbose)
     return result
 
 

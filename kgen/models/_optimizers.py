@@ -114,7 +114,7 @@ class PlayersMixin:
 
     def get_compile_config(self):
         config = super().get_compile_config()
-        if config is not None and self.players is not None:
+        if config and self.players is not None and self.compiled:  # not: an uncompiled model
             config["optimizer"] = {p: keras.saving.serialize_keras_object(o)
                                    for p, o in self.optimizers_by_name().items()}
         return config

@@ -89,6 +89,13 @@ def test_keras_file_keeps_both_optimizers_and_the_state(tmp_path):
         np.testing.assert_allclose(a, b, rtol=1e-6)
 
 
+def test_an_uncompiled_two_player_model_saves_and_loads_uncompiled(tmp_path):
+    model = two_player.TwoPlayer(seed=0)
+    model.sample(2)  # built, never compiled
+    loaded = testing.assert_keras_round_trip(model, tmp_path, lambda m: m.sample(3, seed=1))
+    assert not loaded.compiled and loaded.optimizers_by_name() == {}
+
+
 def test_nan_guard_restores_every_optimizer():
     model = _compiled()
     model.fit(_dataset(), epochs=1, verbose=0)
