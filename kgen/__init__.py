@@ -8,6 +8,8 @@ Every model is a ``keras.Model`` subclass with its own ``train_step``, so
 - ``kgen.likelihoods``, ``kgen.bijectors``: observation models and MADE-driven TFP
   bijectors shared by the families
 - ``kgen.models``: the model families (``kgen.models.get(name)``, ``available()``)
+- ``kgen.features``: feature extractors for sample metrics (kgen's own classifiers,
+  InceptionV3, any Keras model)
 - ``kgen.metrics``, ``kgen.callbacks``, ``kgen.export``, ``kgen.distribute``,
   ``kgen.schedules`` (the papers' learning-rate schedules)
 """
@@ -19,6 +21,7 @@ from kgen import callbacks  # noqa: F401
 from kgen import data  # noqa: F401
 from kgen import distribute  # noqa: F401
 from kgen import export  # noqa: F401
+from kgen import features  # noqa: F401
 from kgen import layers  # noqa: F401
 from kgen import likelihoods  # noqa: F401
 from kgen import metrics  # noqa: F401
