@@ -2,7 +2,8 @@
 
 - Likelihood: test NLL (exact or importance-sampled) and bits/dim (``nll``,
   ``bits_per_dim``, ``likelihood_method``); an RBM's log partition function,
-  exact or by AIS (``exact_log_partition``, ``ais_log_partition``).
+  exact or by AIS, forward and reverse (``exact_log_partition``,
+  ``ais_log_partition``, ``reverse_ais_log_partition``).
 - Sample quality, on features of samples (NumPy/SciPy maths in float64):
   FID (``frechet_distance``, ``frechet_distance_from_statistics``,
   ``feature_statistics``, ``save_statistics`` / ``load_statistics``), Inception
@@ -39,5 +40,6 @@ from kgen.metrics.streaming import (  # noqa: F401
     model_batches,
     streaming_statistics,
 )
-from kgen.metrics.ais import PAPER_SCHEDULE, ais_log_partition, paper_betas  # noqa: F401
+from kgen.metrics.ais import (  # noqa: F401
+    PAPER_SCHEDULE, ais_log_partition, paper_betas, reverse_ais_log_partition)
 from kgen.metrics.partition import exact_log_partition  # noqa: F401

@@ -86,37 +86,119 @@ def ais_log_partition(model, num_betas=None, betas=None, num_runs=100, seed=0, d
     """
     w, b, c = rbm_parameters(model)
     betas, schedule = _schedule(num_betas, betas)
+    num_runs, seed = _runs_and_seed(num_runs, seed)
+    base = _base_logits(model, data, pseudo_count, base_logits, w.shape[0])
+    start = time.time()
+    log_w = _anneal(model, w, b, c, base, betas, None, num_runs, [seed, 0], jit_compile)
+    result = _summary(log_w, _log_z_base(base, w.shape[1]), reverse=False)
+    return {**result, "method": "ais", "num_betas": int(len(betas)), "num_runs": num_runs,
+            "schedule": schedule, "seconds": time.time() - start}
+
+
+def reverse_ais_log_partition(model, start, num_betas=None, betas=None, num_runs=100,
+                              burn_in=0, seed=0, data=None, pseudo_count=1.0,
+                              base_logits=None, jit_compile=False):
+    """Estimates log Z of an RBM by reverse AIS, annealing from the RBM to the base.
+
+    The other side of the sandwich (Burda, Grosse & Salakhutdinov 2015,
+    arXiv:1412.8566, sec. 3; Grosse et al. 2016, arXiv:1511.02543): the runs
+    start at states of the target p_B = p_1 and pass through the intermediate
+    distributions of ``ais_log_partition`` in the opposite order,
+    beta = 1 -> 0, each run adding log p*_beta_(k-1)(v) - log p*_beta_k(v)
+    before a Gibbs sweep that leaves p_beta_(k-1) invariant. With exact
+    samples of p_B the mean weight is unbiased for Z_A / Z_B, so
+
+        log Z = log Z_A - logmeanexp(log w)
+
+    is biased high, a stochastic upper bound in expectation, where forward AIS
+    is biased low: the two bracket log Z, and their gap bounds the error of
+    both. Exact samples of an RBM are not available; the runs start from
+    ``start`` (e.g. PCD chains, or training data) after ``burn_in`` Gibbs
+    sweeps at beta = 1, and the bound holds only as far as these follow p_B.
+
+    Args:
+        model: an RBM, as for ``ais_log_partition``.
+        start: ``[N, *event_shape]`` (or ``[N, D]``) binary start states; run i
+            starts at ``start[i % N]``.
+        num_betas, betas: the schedule, as for ``ais_log_partition`` (run
+            backwards).
+        num_runs: int >= 1.
+        burn_in: int >= 0 Gibbs sweeps at beta = 1 before annealing.
+        seed: int >= 0; runs draw other noise than forward AIS of the same seed.
+        data, pseudo_count, base_logits, jit_compile: as for ``ais_log_partition``.
+
+    Returns:
+        dict: the keys of ``ais_log_partition`` with ``method`` ``"reverse_ais"``
+        (``log_weights`` are the reverse log-weights, log w of Z_A / Z_B),
+        ``burn_in`` and ``num_start_states``.
+
+    Raises:
+        ValueError / TypeError: naming ``start`` (wrong size, not binary),
+            ``burn_in`` or an argument of ``ais_log_partition``.
+    """
+    w, b, c = rbm_parameters(model)
+    betas, schedule = _schedule(num_betas, betas)
+    num_runs, seed = _runs_and_seed(num_runs, seed)
+    if isinstance(burn_in, bool) or not isinstance(burn_in, (int, np.integer)) or burn_in < 0:
+        raise ValueError(f"`burn_in` must be an integer >= 0. Received: burn_in={burn_in!r}")
+    states = np.asarray(start if not isinstance(start, tf.Tensor) else start.numpy(),
+                        np.float32)
+    states = states.reshape(len(states), -1) if states.ndim >= 2 else states
+    if states.ndim != 2 or states.shape[1] != w.shape[0] or len(states) == 0 or \
+            not np.all((states == 0) | (states == 1)):
+        raise ValueError(f"`start` must be binary states [N, {w.shape[0]}] of the RBM (N >= 1)."
+                         f" Received: start of shape {np.shape(start)}")
+    base = _base_logits(model, data, pseudo_count, base_logits, w.shape[0])
+    began = time.time()
+    path = np.concatenate([np.ones(int(burn_in)), betas[::-1]])
+    log_w = _anneal(model, w, b, c, base, path, states[np.arange(num_runs) % len(states)],
+                    num_runs, [seed, 1], jit_compile)
+    result = _summary(log_w, _log_z_base(base, w.shape[1]), reverse=True)
+    return {**result, "method": "reverse_ais", "num_betas": int(len(betas)),
+            "num_runs": num_runs, "schedule": schedule, "burn_in": int(burn_in),
+            "num_start_states": int(len(states)), "seconds": time.time() - began}
+
+
+def _runs_and_seed(num_runs, seed):
     num_runs = checks.positive_int("num_runs", num_runs)
     if seed is None:
         raise ValueError("`seed` must be an integer >= 0 (the estimate is reproducible). "
                          "Received: seed=None")
-    seed = checks.seed("seed", seed)
-    base = _base_logits(model, data, pseudo_count, base_logits, w.shape[0])
-    start = time.time()
-    run = tf.function(_runs, jit_compile=bool(jit_compile))
-    log_w = run(model, tf.constant(w, tf.float32), tf.constant(b, tf.float32),
-                tf.constant(c, tf.float32), tf.constant(base, tf.float32),
-                tf.constant(betas, tf.float64), num_runs,
-                tf.constant([seed, 0], tf.int64)).numpy()
-    log_z_base = float(np.logaddexp(0.0, base.astype(np.float64)).sum() + w.shape[1] * math.log(2))
+    return num_runs, checks.seed("seed", seed)
+
+
+def _log_z_base(base, num_hidden):
+    """log Z_A = sum_i softplus(b_A,i) + H log 2, float."""
+    return float(np.logaddexp(0.0, base.astype(np.float64)).sum() + num_hidden * math.log(2))
+
+
+def _summary(log_w, log_z_base, reverse):
+    """log Z and its delta-method standard error from the runs' log-weights."""
     top = log_w.max()
     weights = np.exp(log_w - top)
+    log_ratio = top + math.log(weights.mean())  # log Z_B/Z_A (forward), Z_A/Z_B (reverse)
     return {
-        "log_z": float(log_z_base + top + math.log(weights.mean())),
-        "log_z_std_error": float(weights.std() / (weights.mean() * math.sqrt(num_runs))),
+        "log_z": float(log_z_base - log_ratio if reverse else log_z_base + log_ratio),
+        "log_z_std_error": float(weights.std() / (weights.mean() * math.sqrt(len(log_w)))),
         "log_weights_std": float(log_w.std()),
         "log_weights": log_w,
         "log_z_base": log_z_base,
-        "method": "ais",
-        "num_betas": int(len(betas)),
-        "num_runs": num_runs,
-        "schedule": schedule,
-        "seconds": time.time() - start,
     }
 
 
-def _runs(model, w, b, c, base, betas, num_runs, seed):
-    """The log-weights of ``num_runs`` AIS runs, ``[num_runs]`` float64."""
+def _anneal(model, w, b, c, base, betas, start, num_runs, seed, jit_compile):
+    """The log-weights ``[num_runs]`` (float64, NumPy) of runs along ``betas``."""
+    run = tf.function(_runs, jit_compile=bool(jit_compile))
+    start = None if start is None else tf.constant(start, tf.float32)
+    return run(model, tf.constant(w, tf.float32), tf.constant(b, tf.float32),
+               tf.constant(c, tf.float32), tf.constant(base, tf.float32),
+               tf.constant(betas, tf.float64), num_runs, tf.constant(seed, tf.int64),
+               start).numpy()
+
+
+def _runs(model, w, b, c, base, betas, num_runs, seed, start=None):
+    """The log-weights of ``num_runs`` AIS runs along ``betas`` (from ``start``, or
+    from the base model), ``[num_runs]`` float64."""
     def bernoulli(probs, index):
         u = model.uniform(tf.shape(probs), seed=tf.random.experimental.stateless_fold_in(
             seed, index))
@@ -135,7 +217,8 @@ def _runs(model, w, b, c, base, betas, num_runs, seed):
                                  + beta * (tf.matmul(h, w, transpose_b=True) + b)), 2 * k + 1)
         return k + 1, v, log_w
 
-    v = bernoulli(tf.broadcast_to(tf.sigmoid(base), (num_runs, w.shape[0])), 0)
+    v = (bernoulli(tf.broadcast_to(tf.sigmoid(base), (num_runs, w.shape[0])), 0)
+         if start is None else start)
     _, _, log_w = tf.while_loop(lambda k, *_: k < tf.shape(betas)[0], body,
                                 (tf.constant(1), v, tf.zeros((num_runs,), tf.float64)))
     return log_w
@@ -181,4 +264,4 @@ def _base_logits(model, data, pseudo_count, base_logits, num_visible):
     return partition.base_rate_logits(x, pseudo_count)
 
 
-__all__ = ["PAPER_SCHEDULE", "ais_log_partition", "paper_betas"]
+__all__ = ["PAPER_SCHEDULE", "ais_log_partition", "paper_betas", "reverse_ais_log_partition"]

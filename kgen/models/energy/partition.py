@@ -105,6 +105,38 @@ class StoredLogPartition:
     and dropped by ``fit`` (it belongs to the weights it was computed for).
     """
 
+    @classmethod
+    def check_evaluation(cls, settings):
+        """Checks a preset's ``evaluate`` section for ``prepare_evaluation``: its
+        ``log_partition`` mapping (``kgen.models.energy.evaluation``), filled
+        with the defaults. ``kgen train`` calls it before anything is written.
+
+        Raises:
+            ValueError: naming ``evaluate.log_partition`` or one of its keys.
+        """
+        from kgen.models.energy import evaluation
+
+        return evaluation.check_settings(settings)
+
+    def prepare_evaluation(self, train_data, settings=None, seed=0):
+        """Estimates and stores log Z as ``settings["log_partition"]`` says (forward
+        AIS with the paper's schedule by default), so ``log_prob`` and the test NLL
+        can be computed; ``kgen train`` and ``kgen evaluate`` call it.
+
+        Args:
+            train_data: training images (array or batched ``tf.data.Dataset``)
+                for the AIS base rates, or None (a uniform base).
+            settings: a preset's ``evaluate`` section, or None.
+            seed: int >= 0 seeding the AIS runs.
+
+        Returns:
+            dict ``{"log_partition": {method: record}}`` of every estimate
+            (log Z, standard error, schedule, runs, seconds), for ``metrics.json``.
+        """
+        from kgen.models.energy import evaluation
+
+        return evaluation.estimate(self, train_data, settings, seed)
+
     def set_log_partition(self, value, method=None, **details):
         """Stores log Z (nats) for ``log_prob``, or clears it with ``None``.
 
