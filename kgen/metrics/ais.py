@@ -143,7 +143,7 @@ def reverse_ais_log_partition(model, start, num_betas=None, betas=None, num_runs
         raise ValueError(f"`burn_in` must be an integer >= 0. Received: burn_in={burn_in!r}")
     states = np.asarray(start if not isinstance(start, tf.Tensor) else start.numpy(),
                         np.float32)
-    states = states.reshape(len(states), -1) if states.ndim >= 2 else states
+    states = states.reshape(len(states), -1) if states.ndim >= 2 and states.size else states
     if states.ndim != 2 or states.shape[1] != w.shape[0] or len(states) == 0 or \
             not np.all((states == 0) | (states == 1)):
         raise ValueError(f"`start` must be binary states [N, {w.shape[0]}] of the RBM (N >= 1)."
