@@ -1,13 +1,13 @@
 """A MAF or IAF step as a flow layer: a kgen MADE driving TFP's MaskedAutoregressiveFlow."""
 
+import keras
+
 from kgen import checks
 from kgen.bijectors import inverse_autoregressive_flow, masked_autoregressive_flow
 from kgen.bijectors.flow_bijector import forward_and_log_det, inverse_and_log_det
 from kgen.layers.flow_layer import FlowLayer
 from kgen.layers.made import _ORDERS, MADE
 from kgen.serialization import register_serializable
-
-import keras
 
 
 @register_serializable

@@ -55,7 +55,8 @@ class FlowLayer(keras.layers.Layer):
         return FlowBijector(
             lambda x: self(x, context=context),
             lambda y: self(y, context=context, inverse=True),
-            event_ndims=self.event_ndims if event_ndims is None else event_ndims, forward_event_shape_fn=self.forward_event_shape,
+            event_ndims=self.event_ndims if event_ndims is None else event_ndims,
+            forward_event_shape_fn=self.forward_event_shape,
             inverse_event_shape_fn=self.inverse_event_shape, name=self.name)
 
     def compute_output_spec(self, x, context=None, inverse=False):

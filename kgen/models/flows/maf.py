@@ -1,4 +1,4 @@
-"""MAF (Papamakarios et al. 2017): masked autoregressive flow on kgen's MADE, optionally conditional."""
+"""MAF (Papamakarios et al. 2017): masked autoregressive flow on MADE, optionally conditional."""
 
 from kgen import checks
 from kgen.layers.actnorm import ActNorm

@@ -16,18 +16,9 @@ from kgen.layers.autoregressive_flow import MaskedAutoregressiveStep
 from kgen.layers.coupling import AdditiveCoupling, AffineCoupling, coupling_mask
 from kgen.layers.planar import PlanarStep, RadialStep
 from kgen.layers.squeeze import DiagonalScaling, Squeeze
+from tests.models.flows.flow_factories import randomize
 
 tfb, tfd = tfp.bijectors, tfp.distributions
-
-
-def _randomized(layer, x, scale=0.3, seed=0):
-    """``layer`` built on ``x`` with every weight moved by N(0, scale^2): a step far
-    from the identity, so the checks below see real maths."""
-    layer(x)
-    rng = np.random.default_rng(seed)
-    for w in layer.trainable_weights:
-        w.assign(w.numpy() + scale * rng.normal(size=w.shape).astype("float32"))
-    return layer
 
 
 def _vectors(n=6, d=4, seed=0):
@@ -60,7 +51,8 @@ STEPS = {
 @pytest.mark.parametrize("name", sorted(STEPS))
 def test_each_step_inverts_and_its_log_dets_match_the_jacobian(name):
     layer, x = STEPS[name]()
-    layer = _randomized(layer, x)
+    layer(x)
+    layer = randomize(layer, scale=0.3)
     y, fldj = layer(x)
     x_back, ildj = layer(y, inverse=True)
     np.testing.assert_allclose(x_back.numpy(), x, rtol=1e-3, atol=1e-4)
@@ -73,7 +65,8 @@ def test_each_step_inverts_and_its_log_dets_match_the_jacobian(name):
 @pytest.mark.parametrize("name", ["affine_checkerboard", "affine_images", "maf", "radial"])
 def test_the_bijector_face_agrees_with_the_layer_and_composes_with_tfp(name):
     layer, x = STEPS[name]()
-    layer = _randomized(layer, x)
+    layer(x)
+    layer = randomize(layer, scale=0.3)
     ndims = x.ndim - 1
     bijector = layer.bijector()
     y, fldj = layer(x)
@@ -110,7 +103,8 @@ def test_coupling_structure_from_the_jacobian():
     # and on conditioning dimensions only.
     for layer, x in (STEPS["affine_checkerboard"](), STEPS["affine_images_channel"](),
                      STEPS["additive"]()):
-        layer = _randomized(layer, x)
+        layer(x)
+        layer = randomize(layer, scale=0.3)
         jacobian = testing.batch_jacobian(lambda v: layer(v)[0], x)
         mask = coupling_mask(x.shape[1:], layer.mask_type, layer.parity).reshape(-1) == 1
         dependence = np.abs(jacobian).max(axis=0)
@@ -128,7 +122,8 @@ def test_masked_autoregressive_steps_are_triangular():
         layer = MaskedAutoregressiveStep(5, (16, 16), input_order=order, inverted=inverted,
                                          seed=0)
         x = _vectors(8, 5)
-        layer = _randomized(layer, x)
+        layer(x)
+        layer = randomize(layer, scale=0.3)
         rank = list(range(5)) if order == "left-to-right" else list(range(4, -1, -1))
         testing.assert_autoregressive(layer.made, x, order=rank, complete=True)
         # The density direction u = f(x): u_i depends on x_i and the x before it only.

@@ -8,19 +8,13 @@ import tensorflow as tf
 import kgen.models
 from kgen import testing
 from kgen.models import flows
+from tests.models.flows.flow_factories import randomize
 
 
 def _toy(n=64, seed=0):
     """Points of a skewed 2-D cloud, to initialize ActNorm away from the identity."""
     rng = np.random.default_rng(seed)
     return (rng.normal(size=(n, 2)) * [1.5, 0.5] + [0.5, -1.0]).astype("float32")
-
-
-def _randomize(model, scale=0.2, seed=0):
-    rng = np.random.default_rng(seed)
-    for w in model.trainable_weights:
-        w.assign(w.numpy() + scale * rng.normal(size=w.shape).astype("float32"))
-    return model
 
 
 def _model(name, seed=0):
@@ -38,7 +32,7 @@ def _model(name, seed=0):
     }[name]
     model = make()
     model.initialize_from_data(_toy())
-    return _randomize(model, seed=seed)
+    return randomize(model, seed=seed)
 
 
 NAMES = ["iaf", "maf", "nice", "planar", "radial", "realnvp", "realnvp_channel"]
@@ -66,7 +60,7 @@ def test_the_2d_density_integrates_to_one_on_a_grid(name):
     x = _toy(32, seed=2)
     gap = np.abs(model.log_prob(x).numpy() - model.base_log_prob(x).numpy()).max()
     assert gap > 0.1
-    testing.assert_normalized_on_grid(model.log_prob, -9.0, 9.0, num_points=241, atol=5e-3)
+    testing.assert_normalized_on_grid(model.log_prob, -9.0, 9.0, num_points=181, atol=5e-3)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -86,7 +80,7 @@ def test_every_bijector_variable_is_a_trainable_weight_and_gets_a_gradient(name)
     assert [w.path.split("/")[-1] for w in model.non_trainable_weights] == ["initialized"]
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", ["iaf", "nice", "radial", "realnvp"])  # every step class
 def test_keras_round_trip(name, tmp_path):
     model = _model(name)
     x = _toy(8, seed=4)

@@ -11,27 +11,12 @@ import kgen.data
 from kgen import testing
 from kgen.bijectors.flow_bijector import inverse_and_log_det
 from kgen.models.flows import RealNVP
-
-
-def _levels(n=4, shape=(4, 4, 1), seed=0):
-    return np.random.default_rng(seed).integers(0, 256, (n,) + shape).astype("float32")
-
-
-def tiny_image_realnvp():
-    """8-bit 4x4 images: dequantization, logit, 2 scales (a squeeze), ActNorm, weights
-    moved off the identity (seed 0). Also the 2-replica factory."""
-    model = RealNVP(event_shape=(4, 4, 1), num_scales=2, num_couplings=1, filters=4,
-                    num_blocks=1, num_levels=256, logit_alpha=0.05, seed=0)
-    model.initialize_from_data(_levels(16, seed=1), seed=0)
-    rng = np.random.default_rng(0)
-    for w in model.trainable_weights:
-        w.assign(w.numpy() + 0.1 * rng.normal(size=w.shape).astype("float32"))
-    return model
+from tests.models.flows.flow_factories import levels, tiny_image_realnvp
 
 
 def test_bits_per_dim_include_the_dequantization_and_logit_jacobians():
     model = tiny_image_realnvp()
-    x = _levels(5, seed=2)
+    x = levels(5, seed=2)
     u = model.uniform(x.shape, seed=3).numpy().astype(np.float64)
     # By hand: w = (x + u) / 256, y = logit(a + (1 - 2a) w), then the flow's steps.
     alpha, dims = 0.05, 16
@@ -56,18 +41,18 @@ def test_bits_per_dim_include_the_dequantization_and_logit_jacobians():
 def test_image_flow_inverts_and_samples_levels():
     model = tiny_image_realnvp()
     assert model.latent_shape == (2, 2, 4)
-    v = (_levels(3, seed=4) + 0.5) / 256.0  # inside the chain's data side after dequantization
+    v = levels(3, seed=4) + 0.5  # dequantized levels: the chain's data side
     bijector = model.bijector()
-    np.testing.assert_allclose(bijector.forward(bijector.inverse(v * 256.0)).numpy(),
-                               v * 256.0, rtol=1e-4)
+    np.testing.assert_allclose(bijector.forward(bijector.inverse(v)).numpy(), v, rtol=1e-4)
     samples = model.sample(6, seed=0).numpy()
     assert samples.shape == (6, 4, 4, 1) and np.all(samples == np.floor(samples))
     assert samples.min() >= 0 and samples.max() <= 255
     # The whole chain (dequantization scale, logit, steps): log-det against autodiff.
     chain = model.bijector()
-    levels = tf.constant(v[:2] * 256.0)
-    log_det = inverse_and_log_det(chain, levels, 3)[1].numpy()
-    testing.assert_log_det_matches_jacobian(chain.inverse, levels.numpy(), log_det, atol=2e-3)
+    dequantized = tf.constant(v[:2])
+    log_det = inverse_and_log_det(chain, dequantized, 3)[1].numpy()
+    testing.assert_log_det_matches_jacobian(chain.inverse, dequantized.numpy(), log_det,
+                                            atol=2e-3)
 
 
 def test_fit_initializes_actnorm_from_the_first_batch():
@@ -89,7 +74,7 @@ def test_fit_initializes_actnorm_from_the_first_batch():
 
 def test_saved_model_signatures_load_and_agree_without_kgen(tmp_path):
     model = tiny_image_realnvp()
-    x = _levels(3, seed=5)
+    x = levels(3, seed=5)
     z = np.random.default_rng(0).normal(size=(3, 2, 2, 4)).astype("float32")
     served = testing.assert_saved_model_round_trip(model, tmp_path, {
         "serving_default": {"x": x}, "log_prob": {"x": x}, "encode": {"x": x},
@@ -101,7 +86,7 @@ def test_saved_model_signatures_load_and_agree_without_kgen(tmp_path):
 
 def test_a_two_replica_step_equals_the_one_device_step():
     result = testing.assert_replica_step_matches(
-        "tests.models.flows.test_realnvp:tiny_image_realnvp", _levels(8, seed=6),
+        "tests.models.flows.flow_factories:tiny_image_realnvp", levels(8, seed=6),
         method="fit", learning_rate=0.01)
     names = {n.split("/")[-1] for n in result["names"]}
     assert {"loc", "log_scale", "kernel", "bias", "initialized"} <= names
