@@ -9,3 +9,4 @@ from kgen.layers.coupling import AdditiveCoupling, AffineCoupling  # noqa: F401
 from kgen.layers.flow_layer import FlowLayer  # noqa: F401
 from kgen.layers.planar import PlanarStep, RadialStep  # noqa: F401
 from kgen.layers.squeeze import DiagonalScaling, Squeeze  # noqa: F401
+from kgen.layers.gated_pixelcnn import GatedPixelCNNBlock  # noqa: F401

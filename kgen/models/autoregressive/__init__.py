@@ -5,3 +5,4 @@ from kgen.models.autoregressive.fvsbn import FVSBN  # noqa: F401
 from kgen.models.autoregressive.nade import NADE  # noqa: F401
 from kgen.models.autoregressive.made import MADE  # noqa: F401
 from kgen.models.autoregressive.pixelcnn import PixelCNN  # noqa: F401
+from kgen.models.autoregressive.gated_pixelcnn import GatedPixelCNN  # noqa: F401

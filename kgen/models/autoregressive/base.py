@@ -28,8 +28,11 @@ class AutoregressiveModel(GenerativeModel):
     ``sample`` is exact ancestral sampling, the naive scheme: one full
     network pass per dimension (D passes, e.g. 784 for 28x28), each filling
     the next dimension in the order from noise drawn up front
-    (``likelihood.sample(params, noise)``), so a seed fixes every pixel. A
-    cached sampler that reuses unchanged activations is not written yet.
+    (``likelihood.sample(params, noise)``, the noise from
+    ``sampling_noise``), so a seed fixes every pixel. The exact cached
+    sampler of PixelCNN and Gated PixelCNN, which computes each activation
+    once, draws the same pixels from the same noise:
+    ``kgen.models.autoregressive.CachedSampler``.
 
     Args:
         event_shape: shape of one example.
@@ -138,10 +141,15 @@ class AutoregressiveModel(GenerativeModel):
         return self._sample(num_samples, seed)
 
     def _sample(self, num_samples, seed=None):
-        noise = self.uniform(tf.concat([[num_samples], self.likelihood.params_shape], 0),
-                             seed=sub_seed(seed, 0))
-        return self.ancestral_sample(self.conditionals, noise,
+        return self.ancestral_sample(self.conditionals, self.sampling_noise(num_samples, seed),
                                      tf.constant(self.generation_order(), tf.int32))
+
+    def sampling_noise(self, num_samples, seed=None):
+        """The uniform noise of one draw of ``num_samples``, ``[num_samples,
+        *likelihood.params_shape]``, from ``seed`` (``None``: the seed generator);
+        every sampler of the model reads its pixels' noise from it."""
+        return self.uniform(tf.concat([[num_samples], self.likelihood.params_shape], 0),
+                            seed=sub_seed(seed, 0))
 
     def ancestral_sample(self, conditionals_fn, noise, order):
         """Fills the dimensions one at a time in ``order``: D passes of
