@@ -49,7 +49,7 @@ def _maybe_spectral(layer, spectral_norm):
 
 
 def dcgan_generator(latent_dim=100, image_shape=(28, 28, 1), base_filters=64,
-                    batch_norm=True, seed=None, name="generator"):
+                    batch_norm=True, seed=None, name="generator", num_classes=None):
     """The DCGAN generator: a projection to a small map, then stride-2 transposed
     convolutions (4x4 kernels) halving the channels, ReLU, tanh output.
 
@@ -65,8 +65,11 @@ def dcgan_generator(latent_dim=100, image_shape=(28, 28, 1), base_filters=64,
         batch_norm: bool; False for a generator whose weights are averaged (EMA).
         seed: optional int seeding the initial weights.
         name: model name.
+        num_classes: ``None``, or an int >= 2: a conditional generator G(z, y) taking
+            ``[z, labels]``, the one-hot label concatenated to z (Mirza & Osindero
+            2014, arXiv:1411.1784, sec. 4.1).
 
-    Input shape: ``[batch, latent_dim]``.
+    Input shape: ``[batch, latent_dim]`` (and ``[batch]`` int labels).
     Output shape: ``[batch, *image_shape]`` in [-1, 1].
 
     Returns:
@@ -79,9 +82,9 @@ def dcgan_generator(latent_dim=100, image_shape=(28, 28, 1), base_filters=64,
     base_filters = checks.positive_int("base_filters", base_filters)
     image_shape, size, steps = _levels(image_shape)
     filters = base_filters * 2 ** (steps - 1)
-    z = keras.Input((latent_dim,), name="z")
+    z, h = _noise_input(latent_dim, num_classes)
     h = keras.layers.Dense(size * size * 2 * filters, use_bias=not batch_norm,
-                           kernel_initializer=_initializer(_sub_seed(seed, 0)))(z)
+                           kernel_initializer=_initializer(_sub_seed(seed, 0)))(h)
     h = keras.layers.Reshape((size, size, 2 * filters))(h)
     for i in range(steps):
         if batch_norm:
@@ -96,7 +99,8 @@ def dcgan_generator(latent_dim=100, image_shape=(28, 28, 1), base_filters=64,
 
 
 def dcgan_discriminator(image_shape=(28, 28, 1), normalization="batch", base_filters=64,
-                        spectral_norm=False, seed=None, name="discriminator"):
+                        spectral_norm=False, seed=None, name="discriminator",
+                        num_classes=None, auxiliary_classifier=False):
     """The DCGAN discriminator: stride-2 4x4 convolutions doubling the channels from
     ``base_filters``, LeakyReLU(0.2), no normalization on the first layer, one linear
     output (a logit or critic value).
@@ -113,9 +117,15 @@ def dcgan_discriminator(image_shape=(28, 28, 1), normalization="batch", base_fil
             ``keras.layers.SpectralNormalization`` (Miyato et al. 2018).
         seed: optional int seeding the initial weights.
         name: model name.
+        num_classes: ``None``, or an int >= 2: a conditional discriminator D(x, y)
+            taking ``[x, labels]``, the one-hot label tiled over the image as extra
+            channels (Mirza & Osindero 2014); with ``auxiliary_classifier`` instead
+            D takes x only and has a second head of class logits (AC-GAN, Odena et
+            al. 2017, arXiv:1610.09585, sec. 3).
+        auxiliary_classifier: bool, see ``num_classes``.
 
-    Input shape: ``[batch, *image_shape]``.
-    Output shape: ``[batch, 1]``.
+    Input shape: ``[batch, *image_shape]`` (and ``[batch]`` int labels).
+    Output shape: ``[batch, 1]`` (and ``[batch, num_classes]`` class logits).
 
     Returns:
         A functional ``keras.Model``.
@@ -126,8 +136,11 @@ def dcgan_discriminator(image_shape=(28, 28, 1), normalization="batch", base_fil
     checks.one_of("normalization", normalization, NORMALIZATIONS)
     base_filters = checks.positive_int("base_filters", base_filters)
     image_shape, _, steps = _levels(image_shape)
-    x = keras.Input(image_shape, name="x")
-    h = x
+    x, h, labels = _data_input(image_shape, num_classes, auxiliary_classifier)
+    if labels is not None:  # one-hot maps of the label beside the image's channels
+        y = keras.layers.Reshape((1, 1, num_classes))(_one_hot(labels, num_classes))
+        h = keras.layers.Concatenate()(
+            [h, keras.layers.UpSampling2D(image_shape[:2])(y)])
     for i in range(steps):
         conv = keras.layers.Conv2D(base_filters * 2 ** i, 4, strides=2, padding="same",
                                    use_bias=i == 0 or normalization is None,
@@ -141,11 +154,13 @@ def dcgan_discriminator(image_shape=(28, 28, 1), normalization="batch", base_fil
     h = keras.layers.Flatten()(h)
     out = _maybe_spectral(keras.layers.Dense(
         1, kernel_initializer=_initializer(_sub_seed(seed, steps))), spectral_norm)(h)
-    return keras.Model(x, out, name=name)
+    return _discriminator_model(x, h, out, num_classes, auxiliary_classifier,
+                                _initializer(_sub_seed(seed, steps + 1)), name)
 
 
 def mlp_generator(latent_dim=2, output_dim=2, hidden_units=(128, 128, 128),
-                  activation="relu", output_activation=None, seed=None, name="generator"):
+                  activation="relu", output_activation=None, seed=None, name="generator",
+                  num_classes=None):
     """An MLP generator for 2-D toys: z -> hidden layers -> ``output_dim``, linear output
     by default (the toys are unbounded).
 
@@ -157,6 +172,7 @@ def mlp_generator(latent_dim=2, output_dim=2, hidden_units=(128, 128, 128),
         output_activation: ``None`` (linear) or an activation name (``"tanh"``).
         seed: optional int seeding the initial weights.
         name: model name.
+        num_classes: ``None`` or an int >= 2, as ``dcgan_generator``'s.
 
     Input shape: ``[batch, latent_dim]``. Output shape: ``[batch, output_dim]``.
 
@@ -165,15 +181,16 @@ def mlp_generator(latent_dim=2, output_dim=2, hidden_units=(128, 128, 128),
     """
     latent_dim = checks.positive_int("latent_dim", latent_dim)
     output_dim = checks.positive_int("output_dim", output_dim)
-    z = keras.Input((latent_dim,), name="z")
-    h = _mlp(z, _units("hidden_units", hidden_units), activation, False, seed)
+    z, h = _noise_input(latent_dim, num_classes)
+    h = _mlp(h, _units("hidden_units", hidden_units), activation, False, seed)
     out = keras.layers.Dense(output_dim, activation=output_activation,
                              kernel_initializer=_glorot(seed, 99))(h)
     return keras.Model(z, out, name=name)
 
 
 def mlp_discriminator(input_dim=2, hidden_units=(128, 128, 128), activation="relu",
-                      spectral_norm=False, seed=None, name="discriminator"):
+                      spectral_norm=False, seed=None, name="discriminator",
+                      num_classes=None, auxiliary_classifier=False):
     """An MLP discriminator for 2-D toys: hidden layers -> one linear output.
 
     Args:
@@ -184,6 +201,8 @@ def mlp_discriminator(input_dim=2, hidden_units=(128, 128, 128), activation="rel
             ``keras.layers.SpectralNormalization``.
         seed: optional int seeding the initial weights.
         name: model name.
+        num_classes, auxiliary_classifier: as ``dcgan_discriminator``'s (the one-hot
+            label concatenated to x).
 
     Input shape: ``[batch, input_dim]``. Output shape: ``[batch, 1]``.
 
@@ -191,11 +210,14 @@ def mlp_discriminator(input_dim=2, hidden_units=(128, 128, 128), activation="rel
         A functional ``keras.Model``.
     """
     input_dim = checks.positive_int("input_dim", input_dim)
-    x = keras.Input((input_dim,), name="x")
-    h = _mlp(x, _units("hidden_units", hidden_units), activation, spectral_norm, seed)
+    x, h, labels = _data_input((input_dim,), num_classes, auxiliary_classifier)
+    if labels is not None:
+        h = keras.layers.Concatenate()([h, _one_hot(labels, num_classes)])
+    h = _mlp(h, _units("hidden_units", hidden_units), activation, spectral_norm, seed)
     out = _maybe_spectral(keras.layers.Dense(1, kernel_initializer=_glorot(seed, 99)),
                           spectral_norm)(h)
-    return keras.Model(x, out, name=name)
+    return _discriminator_model(x, h, out, num_classes, auxiliary_classifier,
+                                _glorot(seed, 100), name)
 
 
 def _glorot(seed, i):
@@ -208,3 +230,49 @@ def _mlp(h, hidden_units, activation, spectral_norm, seed):
                                    kernel_initializer=_glorot(seed, i))
         h = _maybe_spectral(dense, spectral_norm)(h)
     return h
+
+
+# --- conditional inputs (Mirza & Osindero 2014) and the AC-GAN head (Odena et al. 2017) ---
+def _checked_classes(num_classes):
+    return None if num_classes is None else checks.positive_int("num_classes", num_classes,
+                                                                minimum=2)
+
+
+def _one_hot(labels, num_classes):
+    return keras.layers.CategoryEncoding(num_classes, output_mode="one_hot")(labels)
+
+
+def _labels_input():
+    return keras.Input((), dtype="int32", name="labels")
+
+
+def _noise_input(latent_dim, num_classes):
+    """``(inputs, h)``: z, or ``[z, labels]`` with h = [z, one_hot(labels)]."""
+    z = keras.Input((latent_dim,), name="z")
+    num_classes = _checked_classes(num_classes)
+    if num_classes is None:
+        return z, z
+    labels = _labels_input()
+    return [z, labels], keras.layers.Concatenate()([z, _one_hot(labels, num_classes)])
+
+
+def _data_input(shape, num_classes, auxiliary_classifier):
+    """``(inputs, x, labels)``: labels is the labels input of a conditional D, else None."""
+    x = keras.Input(shape, name="x")
+    num_classes = _checked_classes(num_classes)
+    if auxiliary_classifier and num_classes is None:
+        raise ValueError("`auxiliary_classifier` needs `num_classes`. Received: "
+                         "auxiliary_classifier=True, num_classes=None")
+    if num_classes is None or auxiliary_classifier:
+        return x, x, None
+    labels = _labels_input()
+    return [x, labels], x, labels
+
+
+def _discriminator_model(inputs, h, out, num_classes, auxiliary_classifier, initializer,
+                         name):
+    if not auxiliary_classifier:
+        return keras.Model(inputs, out, name=name)
+    logits = keras.layers.Dense(num_classes, kernel_initializer=initializer,
+                                name="class_logits")(h)
+    return keras.Model(inputs, [out, logits], name=name)

@@ -2,3 +2,5 @@
 
 from kgen.models.gan import losses  # noqa: F401
 from kgen.models.gan.gan import GAN  # noqa: F401
+from kgen.models.gan.acgan import ACGAN  # noqa: F401
+from kgen.models.gan.conditional_gan import ConditionalGAN  # noqa: F401

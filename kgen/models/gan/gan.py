@@ -6,6 +6,7 @@ import tensorflow as tf
 from kgen import checks
 from kgen.models.base import GenerativeModel
 from kgen.models.gan import losses as gan_losses
+from kgen.models.gan._conditioning import Unconditional, first_input
 from kgen.models.registry import register
 
 # Output activations whose range is the data range of a generator ending in them.
@@ -17,7 +18,7 @@ def _deserialize(obj):
 
 
 @register("gan")
-class GAN(GenerativeModel):
+class GAN(Unconditional, GenerativeModel):
     """A generative adversarial network: G(z), z ~ N(0, I), against a discriminator D.
 
     Each training step (one batch of ``fit``) takes ``n_critic`` discriminator steps
@@ -110,7 +111,8 @@ class GAN(GenerativeModel):
         self.loss_fn = gan_losses.get(loss)
         self.loss_name = loss
         self.n_critic = checks.positive_int("n_critic", n_critic)
-        inputs = generator.input_shape
+        self.check_label_inputs(generator, discriminator)
+        inputs = first_input(generator.input_shape)
         if len(inputs) != 2 or inputs[1] is None:
             raise ValueError(f"`generator` must take [batch, latent_dim] noise. Received: a "
                              f"generator with input shape {inputs}")
@@ -119,7 +121,7 @@ class GAN(GenerativeModel):
         if self.latent_dim != inputs[1]:
             raise ValueError(f"`latent_dim` must be the generator's input size {inputs[1]}. "
                              f"Received: latent_dim={latent_dim}")
-        if tuple(discriminator.input_shape[1:]) != shape:
+        if tuple(first_input(discriminator.input_shape)[1:]) != shape:
             raise ValueError(f"`discriminator` must take the generator's output shape "
                              f"{shape}. Received: a discriminator with input shape "
                              f"{discriminator.input_shape}")
@@ -146,6 +148,7 @@ class GAN(GenerativeModel):
         names = ["d_loss", "g_loss", "d_real", "d_fake"]
         names += ["wasserstein_estimate"] if self.loss_fn.wasserstein else []
         names += ["grad_penalty"] if self.loss_fn.gradient_penalty else []
+        names += list(self.auxiliary_metric_names)
         self.trackers = {n: keras.metrics.Mean(name=n) for n in names}
         self.ema = []
         if ema_decay is not None:
@@ -178,12 +181,13 @@ class GAN(GenerativeModel):
     def call(self, z, training=None):
         return self.generator(z, training=training)
 
-    def generate(self, z, ema=None):
+    def generate(self, z, ema=None, **condition):
         """G(z) for given noise, with the EMA weights when there are some.
 
         Args:
             z: ``[batch, latent_dim]`` noise.
             ema: bool or ``None`` (the EMA weights if ``ema_decay`` is set).
+            **condition: none; a conditional model's ``labels``.
 
         Returns:
             ``[batch, *event_shape]`` float32, in ``data_range``.
@@ -193,7 +197,8 @@ class GAN(GenerativeModel):
                 finite, or ``ema`` if ``True`` without ``ema_decay``.
         """
         z = checks.data_array("z", z, (self.latent_dim,))
-        return self._generate(tf.convert_to_tensor(z), self._use_ema(ema))
+        labels = self.condition(len(z), condition)
+        return self._generate(tf.convert_to_tensor(z), self._use_ema(ema), labels)
 
     def _use_ema(self, ema):
         if ema and not self.ema:
@@ -201,12 +206,13 @@ class GAN(GenerativeModel):
                              "(ema_decay=None). Received: ema=True")
         return bool(self.ema) if ema is None else bool(ema)
 
-    def _generate(self, z, ema):
+    def _generate(self, z, ema, labels=None):
+        inputs = self.generator_inputs(z, labels)
         if not ema:
-            return self.generator(z, training=False)
+            return self.generator(inputs, training=False)
         count = len(self.generator.trainable_variables)
         x, _ = self.generator.stateless_call(
-            [v.value for v in self.ema[:count]], [v.value for v in self.ema[count:]], z,
+            [v.value for v in self.ema[:count]], [v.value for v in self.ema[count:]], inputs,
             training=False)
         return x
 
@@ -230,16 +236,14 @@ class GAN(GenerativeModel):
             ValueError / TypeError: naming ``num_samples``, ``seed``, ``truncation``
                 or ``ema``, or any condition.
         """
-        if condition:
-            raise TypeError(f"{type(self).__name__} is unconditional. "
-                            f"Received conditions: {sorted(condition)}")
         num_samples = checks.positive_int("num_samples", num_samples)
+        labels = self.condition(num_samples, condition)
         if truncation is not None:
             truncation = checks.non_negative_float("truncation", truncation)
             if truncation == 0:
                 raise ValueError("`truncation` must be None or > 0. Received: truncation=0")
         return self._generate(self.noise(num_samples, checks.seed("seed", seed), truncation),
-                              self._use_ema(ema))
+                              self._use_ema(ema), labels)
 
     def noise(self, num_samples, seed=None, truncation=None):
         """z, ``[num_samples, latent_dim]``: standard normal, or truncated to
@@ -254,31 +258,38 @@ class GAN(GenerativeModel):
 
     # --- training --------------------------------------------------------------
     def train_step(self, data):
-        x = self.unpack_batch(data)
-        d_terms = [self._critic_step(x[k::self.n_critic]) for k in range(self.n_critic)]
-        g_terms = self._generator_step(tf.shape(x[::self.n_critic])[0])
+        x, labels = self.split_batch(data)
+        n = self.n_critic
+        chunks = [(x[k::n], None if labels is None else labels[k::n]) for k in range(n)]
+        d_terms = [self._critic_step(*chunk) for chunk in chunks]
+        g_terms = self._generator_step(*chunks[0])
         self._update_ema()
         terms = {name: tf.concat([t[name] for t in d_terms], 0) for name in d_terms[0]}
         return self.update_metrics({**terms, **g_terms})
 
-    def discriminator_terms(self, real, fake, training=True):
-        """D's per-example terms on a real and a generated batch: ``d_loss`` (with the
-        weighted gradient penalty), ``d_real``, ``d_fake`` and, where meaningful,
-        ``wasserstein_estimate`` and ``grad_penalty``, each ``[batch]``."""
+    def discriminator_terms(self, real, fake, training=True, labels=None):
+        """D's per-example terms on a real and a generated batch (with their ``labels``
+        for a conditional model): ``d_loss`` (with the weighted gradient penalty and
+        any auxiliary loss), ``d_real``, ``d_fake`` and, where meaningful,
+        ``wasserstein_estimate``, ``grad_penalty`` and the auxiliary terms, each
+        ``[batch]``."""
         loss = self.loss_fn
-        r = gan_losses.per_example(self.discriminator(real, training=training))
-        f = gan_losses.per_example(self.discriminator(fake, training=training))
+        r, r_aux = self.critic(real, labels, training)
+        f, f_aux = self.critic(fake, labels, training)
         terms = {"d_loss": loss.discriminator_loss(r, f), "d_real": loss.output(r),
                  "d_fake": loss.output(f)}
         if loss.wasserstein:
             terms["wasserstein_estimate"] = r - f
         if loss.gradient_penalty:
-            penalty = self.gradient_penalty(real, fake, training=training)["penalty"]
+            penalty = self.gradient_penalty(real, fake, training=training,
+                                            labels=labels)["penalty"]
             terms["grad_penalty"] = penalty
             terms["d_loss"] += self.gp_weight * penalty
-        return terms
+        aux_loss, aux_terms = self.discriminator_auxiliary(r_aux, f_aux, labels)
+        terms["d_loss"] += aux_loss
+        return {**terms, **aux_terms}
 
-    def gradient_penalty(self, real, fake, seed=None, training=True):
+    def gradient_penalty(self, real, fake, seed=None, training=True, labels=None):
         """The WGAN-GP penalty at x_hat = x + eps (G(z) - x), eps ~ U[0, 1] drawn per
         example from the model's noise (``losses.gradient_penalty``).
 
@@ -288,14 +299,17 @@ class GAN(GenerativeModel):
         """
         epsilon = self.uniform(tf.shape(real)[:1], seed=seed)
         x_hat = gan_losses.interpolate(real, fake, epsilon)
-        norm = gan_losses.gradient_norm(self.discriminator, x_hat, training=training)
+        norm = gan_losses.gradient_norm(
+            lambda x, training: self.critic(x, labels, training)[0], x_hat, training=training)
         return {"epsilon": epsilon, "interpolates": x_hat, "norm": norm,
                 "penalty": tf.square(norm - 1.0)}
 
-    def _critic_step(self, real):
-        fake = self.generator(self.noise(tf.shape(real)[0]), training=True)
+    def _critic_step(self, real, labels=None):
+        fake = self.generator(self.generator_inputs(self.noise(tf.shape(real)[0]), labels),
+                              training=True)
         with tf.GradientTape() as tape:
-            terms = self.discriminator_terms(real, fake)
+            terms = (self.discriminator_terms(real, fake) if labels is None
+                     else self.discriminator_terms(real, fake, labels=labels))
             loss = self.total_loss(terms["d_loss"])
         self.minimize(loss, tape, "discriminator")
         if self.loss_fn.clip_weights:
@@ -303,15 +317,15 @@ class GAN(GenerativeModel):
                 v.assign(tf.clip_by_value(v, -self.clip_value, self.clip_value))
         return terms
 
-    def _generator_step(self, batch_size):
-        z = self.noise(batch_size)
+    def _generator_step(self, real, labels=None):
+        z = self.generator_inputs(self.noise(tf.shape(real)[0]), labels)
         with tf.GradientTape() as tape:
-            fake = gan_losses.per_example(
-                self.discriminator(self.generator(z, training=True), training=True))
+            fake, aux = self.critic(self.generator(z, training=True), labels, True)
             g_loss = self.loss_fn.generator_loss(fake)
-            loss = self.total_loss(g_loss)
+            aux_loss, aux_terms = self.generator_auxiliary(aux, labels)
+            loss = self.total_loss(g_loss + aux_loss)
         self.minimize(loss, tape, "generator")
-        return {"g_loss": g_loss}
+        return {"g_loss": g_loss, **aux_terms}
 
     def _update_ema(self):
         weights = self.generator.trainable_variables + self.generator.non_trainable_variables
@@ -319,10 +333,13 @@ class GAN(GenerativeModel):
             average.assign(self.ema_decay * average + (1.0 - self.ema_decay) * w)
 
     def test_step(self, data):
-        x = self.unpack_batch(data)
-        fake = self.generator(self.noise(tf.shape(x)[0]), training=False)
-        terms = self.discriminator_terms(x, fake, training=False)
-        r_fake = gan_losses.per_example(self.discriminator(fake, training=False))
+        x, labels = self.split_batch(data)
+        fake = self.generator(self.generator_inputs(self.noise(tf.shape(x)[0]), labels),
+                              training=False)
+        terms = (self.discriminator_terms(x, fake, training=False) if labels is None
+                 else self.discriminator_terms(x, fake, training=False, labels=labels))
+        r_fake, aux = self.critic(fake, labels, False)
+        terms.update(self.generator_auxiliary(aux, labels)[1])
         return self.update_metrics({**terms, "g_loss": self.loss_fn.generator_loss(r_fake)})
 
     # --- input checks, serving and config ----------------------------------------
@@ -373,11 +390,6 @@ class GAN(GenerativeModel):
         return super().from_preset(
             preset_args.build_args(model_args, event_shape, seed, **cls._network_kwargs(
                 model_args)), event_shape, seed)
-
-    @staticmethod
-    def _network_kwargs(model_args):
-        """Extra keyword arguments of the preset's network builders (conditional models)."""
-        return {}
 
 
 __all__ = ["GAN"]
