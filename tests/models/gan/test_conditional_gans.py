@@ -166,3 +166,22 @@ def test_bad_input_raises_naming_the_argument():
                                      np.zeros((2, 4), np.float32), labels=[-1, 0])
         with pytest.raises(TypeError, match="labels"):
             model.sample(2, classes=[0, 1])
+
+
+@pytest.mark.parametrize("cls", [ConditionalGAN, ACGAN])
+def test_conditional_dcgan_networks_train_and_load_in_safe_mode(cls, tmp_path):
+    shape, aux = (28, 28, 1), cls is ACGAN
+    model = _compiled(cls(kgen.networks.dcgan_generator(8, shape, 4, num_classes=10, seed=0),
+                          kgen.networks.dcgan_discriminator(shape, "layer", 4, seed=1,
+                                                            num_classes=10,
+                                                            auxiliary_classifier=aux),
+                          num_classes=10, loss="wasserstein_gp", n_critic=2, seed=0))
+    assert model.data_range == (-1.0, 1.0)
+    x = np.random.default_rng(0).uniform(-1, 1, (8,) + shape).astype(np.float32)
+    history = model.fit(x, np.arange(8) % 10, batch_size=8, epochs=1, verbose=0).history
+    assert all(np.isfinite(v).all() for v in history.values())
+    z = np.ones((2, 8), np.float32)
+    testing.assert_keras_round_trip(model, tmp_path, lambda m: m.generate(z, labels=[3, 9]))
+    # The label reaches the image: the same z for two classes gives two images.
+    a, b = model.generate(z, labels=[3, 9]).numpy()
+    assert np.abs(a - b).max() > 1e-4
