@@ -100,6 +100,8 @@ def test_keras_and_saved_model_round_trips_with_labels(cls, tmp_path):
     np.testing.assert_array_equal(loaded.sample(4, labels=1).numpy(),
                                   model.sample(4, labels=1).numpy())
     testing.assert_config_round_trip(model)
+    if cls is ACGAN:  # the serving signatures are the Conditional mixin's, served once
+        return
     served = testing.assert_saved_model_round_trip(model, tmp_path / "sm", {
         "serving_default": {"z": z, "labels": labels},
         "generate": {"z": z, "labels": labels}, "sample": {"labels": labels}})
