@@ -208,9 +208,28 @@ class AutoregressiveModel(GenerativeModel):
         return cls(**config)
 
 
+def image_channel_order(event_shape, channel_order=None):
+    """The colour order of an image model: ``channel_order`` (default ``0, 1, ..., C - 1``)
+    as a tuple, after checking that ``event_shape`` is ``(height, width, C)`` and the order
+    a permutation of ``range(C)``.
+
+    Raises:
+        ValueError: naming ``event_shape`` or ``channel_order``.
+    """
+    if len(event_shape) != 3:
+        raise ValueError(f"`event_shape` must be (height, width, channels). "
+                         f"Received: event_shape={event_shape}")
+    channels = event_shape[-1]
+    order = list(range(channels)) if channel_order is None else channel_order
+    if not isinstance(order, (list, tuple)) or sorted(order) != list(range(channels)):
+        raise ValueError(f"`channel_order` must be a permutation of range({channels}). "
+                         f"Received: channel_order={channel_order!r}")
+    return tuple(int(c) for c in order)
+
+
 def strictly_lower_mask(num_dims):
     """``mask[d, j] = 1`` iff ``j < d``: conditional ``d`` sees the dimensions before it."""
     return np.tril(np.ones((num_dims, num_dims), np.float32), k=-1)
 
 
-__all__ = ["AutoregressiveModel", "strictly_lower_mask"]
+__all__ = ["AutoregressiveModel", "image_channel_order", "strictly_lower_mask"]

@@ -5,7 +5,7 @@ import tensorflow as tf
 
 from kgen import checks
 from kgen.layers import GatedPixelCNNBlock, MaskedConv2D
-from kgen.models.autoregressive.base import AutoregressiveModel
+from kgen.models.autoregressive.base import AutoregressiveModel, image_channel_order
 from kgen.models.autoregressive.pixelcnn import PixelCNN
 from kgen.models.registry import register
 
@@ -91,15 +91,8 @@ class GatedPixelCNN(AutoregressiveModel):
                  **kwargs):
         super().__init__(event_shape=event_shape, likelihood=likelihood, num_bins=num_bins,
                          seed=seed, **kwargs)
-        if len(self.event_shape) != 3:
-            raise ValueError(f"`event_shape` must be (height, width, channels). "
-                             f"Received: event_shape={self.event_shape}")
+        self.channel_order = image_channel_order(self.event_shape, channel_order)
         self.num_colours = channels = self.event_shape[-1]
-        order = list(range(channels)) if channel_order is None else channel_order
-        if not isinstance(order, (list, tuple)) or sorted(order) != list(range(channels)):
-            raise ValueError(f"`channel_order` must be a permutation of range({channels}). "
-                             f"Received: channel_order={channel_order!r}")
-        self.channel_order = tuple(int(c) for c in order)
         self.filters = checks.positive_int("filters", filters)
         self.num_layers = checks.positive_int("num_layers", num_layers)
         self.first_kernel_size, self.kernel_size = first_kernel_size, kernel_size
