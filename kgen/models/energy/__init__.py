@@ -1,10 +1,13 @@
 """Energy-based models: Boltzmann machines, RBMs with CD-k and PCD, DBN, DBM; AIS for log Z.
 
+- ``FVBM``: fully visible Boltzmann machine with a temperature, Gibbs sampling, exact
+  ``log_prob`` by enumeration (<= 20 units), exact maximum likelihood or CD-k.
 - ``RBM``: Bernoulli-Bernoulli restricted Boltzmann machine, CD-k / PCD training,
   ``free_energy``, block Gibbs sampling, ``log_prob`` from a stored log Z.
 - ``base_rate_logits``: logits of smoothed pixel means (visible-bias start, AIS base).
 - ``kgen.metrics.exact_log_partition`` / ``ais_log_partition`` estimate log Z.
 """
 
+from kgen.models.energy.fvbm import FVBM  # noqa: F401
 from kgen.models.energy.partition import base_rate_logits  # noqa: F401
 from kgen.models.energy.rbm import RBM  # noqa: F401
