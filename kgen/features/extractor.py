@@ -39,12 +39,37 @@ def _network(model, features_layer, probabilities_layer):
         raise ValueError("`model` must be a built functional or Sequential model (one "
                          "with `inputs`) to take outputs of named layers. Received: "
                          f"{type(model).__name__} named {model.name!r}")
+    if isinstance(model, keras.Sequential):
+        return _sequential_network(model, features_layer, probabilities_layer)
     outputs = {"features": (model.outputs[0] if features_layer is None else
                             _layer_output(model, features_layer, "features_layer"))}
     if probabilities_layer is not None:
         outputs["probabilities"] = _layer_output(model, probabilities_layer,
                                                  "probabilities_layer")
     inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
+    return keras.Model(inputs, outputs, name=f"{model.name}_features")
+
+
+def _sequential_network(model, features_layer, probabilities_layer):
+    """``_network`` of a Sequential model, its layers chained once from a new input.
+
+    A Sequential model's layers can hold several call nodes (a loaded ``.keras``
+    file holds two), and ``layer.output`` is the first node's: a model taking
+    ``features`` and ``probabilities`` from ``get_layer(...).output`` could run
+    two copies of the network, twice the work for the same numbers.
+    """
+    for name, argument in ((features_layer, "features_layer"),
+                           (probabilities_layer, "probabilities_layer")):
+        if name is not None:
+            _layer_output(model, name, argument)  # names the argument if unknown
+    x = inputs = keras.Input(shape=model.inputs[0].shape[1:], dtype=model.inputs[0].dtype)
+    found = {}
+    for layer in model.layers:
+        x = layer(x)
+        found[layer.name] = x
+    outputs = {"features": x if features_layer is None else found[features_layer]}
+    if probabilities_layer is not None:
+        outputs["probabilities"] = found[probabilities_layer]
     return keras.Model(inputs, outputs, name=f"{model.name}_features")
 
 

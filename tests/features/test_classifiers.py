@@ -71,6 +71,25 @@ def test_features_are_128_wide_and_probabilities_sum_to_one(extractor):
     assert np.all(probabilities.numpy() >= 0)
 
 
+def test_features_and_probabilities_run_the_network_once(name, extractor):
+    # A loaded Sequential's layers hold two call nodes; taking both outputs from
+    # `get_layer(...).output` ran two copies of the network (2x the FID time).
+    import tensorflow as tf
+    graph = tf.function(extractor._compute).get_concrete_function(
+        tf.TensorSpec([None, 28, 28, 1], tf.float32)).graph
+    convolutions = [op for op in graph.get_operations() if op.type == "Conv2D"]
+    network = classifiers.load_network(name)
+    expected = sum(isinstance(layer, keras.layers.Conv2D) for layer in network.layers)
+    assert len(convolutions) == expected == 3
+    x, _ = held_out(name, 8)
+    features, probabilities = extractor.features_and_probabilities(x)
+    np.testing.assert_allclose(probabilities.numpy(), network.predict(x, verbose=0),
+                               rtol=1e-5, atol=1e-6)
+    features_model = keras.Model(network.inputs, network.get_layer("features").output)
+    np.testing.assert_allclose(features.numpy(), features_model.predict(x, verbose=0),
+                               rtol=1e-5, atol=1e-5)
+
+
 def test_a_tanh_generator_range_gives_the_same_features(name, extractor):
     x, _ = held_out(name, 16)
     tanh = kgen.features.classifier(name, data_range=(-1, 1))
