@@ -8,7 +8,7 @@ import tensorflow as tf
 
 from kgen import checks
 from kgen.models.base import GenerativeModel, sub_seed
-from kgen.models.energy import partition
+from kgen.models.energy import _gibbs, partition
 from kgen.models.registry import register
 
 @register("rbm")
@@ -204,23 +204,16 @@ class RBM(partition.StoredLogPartition, GenerativeModel):
 
     # --- Gibbs sampling -------------------------------------------------------------
     def _bernoulli(self, probs, seed):
-        return tf.cast(self.uniform(tf.shape(probs), seed=seed) < probs, tf.float32)
+        return _gibbs.bernoulli(self.uniform, probs, seed)
+
+    def _visible_step(self, h, seed, temperature=1.0):
+        """A draw v ~ p_T(v | h) and its mean p_T(v = 1 | h), both ``[batch, D]``."""
+        probs = self.visible_probabilities(h, temperature)
+        return self._bernoulli(probs, seed), probs
 
     def _gibbs(self, v, num_steps, seed=None, mean=False, temperature=1.0):
-        """``num_steps`` block sweeps v -> h -> v from flat ``v`` at ``temperature``
-        T (p_T(v, h) ∝ exp(-E(v, h) / T)); with ``mean`` the last sweep returns
-        p(v | h) instead of a binary draw."""
-        beta = 1.0 / temperature
-
-        def body(i, v, probs):
-            h = self._bernoulli(tf.sigmoid(beta * self._hidden_logits(v)),
-                                sub_seed(seed, 2 * i + 1))
-            probs = self.visible_probabilities(h, temperature)
-            return i + 1, self._bernoulli(probs, sub_seed(seed, 2 * i + 2)), probs
-
-        _, v, probs = tf.while_loop(lambda i, *_: i < num_steps, body,
-                                    (tf.constant(0), v, tf.zeros_like(v)))
-        return probs if mean else v
+        """``num_steps`` block sweeps from flat ``v`` (``_gibbs.block_gibbs``)."""
+        return _gibbs.block_gibbs(self, v, num_steps, seed, mean, temperature)
 
     def gibbs(self, x, num_steps=1, seed=None, mean=False, temperature=1.0):
         """Runs ``num_steps`` block Gibbs sweeps v -> h ~ p(h | v) -> v ~ p(v | h).
