@@ -16,8 +16,15 @@ def rbm_parameters(model):
     RBM as float64 NumPy arrays (read from its public weights).
 
     Raises:
-        ValueError: naming ``model`` if it has no such weights.
+        ValueError: naming ``model`` if it has no such weights or its visible
+            units are not binary (a ``GaussianRBM``: use its own
+            ``exact_log_partition``).
     """
+    units = getattr(model, "visible_units", "bernoulli")
+    if units != "bernoulli":
+        raise ValueError(f"`model` must be a Bernoulli-Bernoulli RBM; {type(model).__name__} "
+                         f"has {units} visible units (a GaussianRBM computes its own exact log "
+                         f"Z: model.exact_log_partition()). Received: visible_units={units!r}")
     try:
         w, b, c = (np.asarray(getattr(model, name), np.float64)
                    for name in ("kernel", "visible_bias", "hidden_bias"))

@@ -4,10 +4,13 @@
   ``log_prob`` by enumeration (<= 20 units), exact maximum likelihood or CD-k.
 - ``RBM``: Bernoulli-Bernoulli restricted Boltzmann machine, CD-k / PCD training,
   ``free_energy``, block Gibbs sampling, ``log_prob`` from a stored log Z.
+- ``GaussianRBM``: Gaussian-Bernoulli RBM for real-valued data (sigma fixed or learned),
+  the RBM's CD-k / PCD, exact log Z by enumerating the hidden units.
 - ``base_rate_logits``: logits of smoothed pixel means (visible-bias start, AIS base).
 - ``kgen.metrics.exact_log_partition`` / ``ais_log_partition`` estimate log Z.
 """
 
 from kgen.models.energy.fvbm import FVBM  # noqa: F401
+from kgen.models.energy.gaussian_rbm import GaussianRBM  # noqa: F401
 from kgen.models.energy.partition import base_rate_logits  # noqa: F401
 from kgen.models.energy.rbm import RBM  # noqa: F401
