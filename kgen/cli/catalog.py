@@ -8,7 +8,7 @@ and ``DATA_SETS`` repeat the names of ``kgen.models.available()`` and
 
 import pathlib
 
-MODELS = ("acgan", "bernoulli_mixture", "conditional_gan", "fvbm", "fvsbn", "gan",
+MODELS = ("acgan", "bernoulli_mixture", "conditional_gan", "dbn", "fvbm", "fvsbn", "gan",
           "gated_pixelcnn", "gaussian_rbm", "iaf", "iwae", "made", "maf", "nade", "nice",
           "pixelcnn", "planar_flow", "radial_flow", "rbm", "realnvp", "vae")
 DATA_SETS = ("binarized_mnist", "checkerboard", "digits", "fashion_mnist",

@@ -6,10 +6,13 @@
   ``free_energy``, block Gibbs sampling, ``log_prob`` from a stored log Z.
 - ``GaussianRBM``: Gaussian-Bernoulli RBM for real-valued data (sigma fixed or learned),
   the RBM's CD-k / PCD, exact log Z by enumerating the hidden units.
+- ``DBN``: deep belief network, a stack of RBMs trained greedily layer by layer
+  (``train_layer(i)`` then ``fit``), top-down sampling, its variational lower bound.
 - ``base_rate_logits``: logits of smoothed pixel means (visible-bias start, AIS base).
 - ``kgen.metrics.exact_log_partition`` / ``ais_log_partition`` estimate log Z.
 """
 
+from kgen.models.energy.dbn import DBN  # noqa: F401
 from kgen.models.energy.fvbm import FVBM  # noqa: F401
 from kgen.models.energy.gaussian_rbm import GaussianRBM  # noqa: F401
 from kgen.models.energy.partition import base_rate_logits  # noqa: F401
