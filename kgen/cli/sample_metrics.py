@@ -53,7 +53,7 @@ def resolve(spec, data_name):
     from kgen.metrics import quality
 
     try:
-        quality._checked_metrics(spec["metrics"])
+        quality.check_metrics(spec["metrics"])
     except ValueError as e:
         raise ValueError(f"`{where}.metrics`: {e}") from None
     checks.positive_int(f"{where}.num_samples", spec["num_samples"], minimum=2)

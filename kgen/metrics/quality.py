@@ -72,7 +72,7 @@ class SampleQuality:
 
     def __init__(self, extractor, reference, num_samples=10000, metrics=("fid", "kid"),
                  batch_size=250, kid_subsets=100, kid_subset_size=1000, k=3, verbose=0):
-        self.metrics = _checked_metrics(metrics)
+        self.metrics = check_metrics(metrics)
         self.num_samples = checks.positive_int("num_samples", num_samples, minimum=2)
         self.batch_size = checks.positive_int("batch_size", batch_size)
         self.kid_subsets = checks.positive_int("kid_subsets", kid_subsets)
@@ -81,6 +81,9 @@ class SampleQuality:
         self.verbose = verbose
         self.features = _method(extractor, "features") or extractor
         self.probabilities = _method(extractor, "probabilities")
+        both = _method(extractor, "features_and_probabilities")
+        self._features_and_probabilities = both or (
+            lambda images: (self.features(images), self.probabilities(images)))
         if "inception_score" in self.metrics and self.probabilities is None:
             raise ValueError("`extractor` must have a probabilities(images) method for "
                              "metrics=['inception_score'] (class probabilities, not features). "
@@ -109,10 +112,20 @@ class SampleQuality:
             self._reference = self._read(self.reference)
         return self._reference
 
-    def _read(self, data):
-        """(statistics, features or None) of ``num_samples`` images of ``data``."""
+    def _read(self, data, probabilities=None):
+        """(statistics, features or None) of ``num_samples`` images of ``data``.
+
+        With a list ``probabilities``, the class probabilities of the same images
+        are appended to it batch by batch: one pass over the data, so a model's
+        samples are drawn once for every metric."""
         need_features = {"kid", "precision_recall"} & set(self.metrics)
-        batches = streaming.feature_batches(self.features, data, self.num_samples,
+        run = self.features
+        if probabilities is not None:
+            def run(images):
+                features, probs = self._features_and_probabilities(images)
+                probabilities.append(np.asarray(probs, np.float64))
+                return features
+        batches = streaming.feature_batches(run, data, self.num_samples,
                                             self.batch_size, self.verbose)
         statistics, kept = streaming.FeatureStatistics(), []
         for batch in batches:
@@ -130,7 +143,8 @@ class SampleQuality:
             data = streaming.model_batches(generated, self.num_samples, self.batch_size,
                                            seed, **condition)
         reference_stats, reference_features = self._read_reference()
-        stats, features = self._read(data)
+        probabilities = [] if "inception_score" in self.metrics else None
+        stats, features = self._read(data, probabilities)
         n = stats.num_samples
         name = lambda metric: streaming.metric_name(metric, n)  # noqa: E731
         result = {"num_samples": n}
@@ -145,9 +159,7 @@ class SampleQuality:
             precision, recall = manifold.precision_recall(reference_features, features, self.k)
             result[name("precision")], result[name("recall")] = precision, recall
         if "inception_score" in self.metrics:
-            probabilities = streaming.collect_features(
-                self.probabilities, data, self.num_samples, self.batch_size, self.verbose)
-            mean, std = predictions.inception_score(probabilities)
+            mean, std = predictions.inception_score(np.concatenate(probabilities))
             result[name("inception_score")] = mean
             result[name("inception_score") + "_std"] = std
         return result
@@ -163,7 +175,19 @@ def _method(extractor, name):
     return method if callable(method) else None
 
 
-def _checked_metrics(metrics):
+def check_metrics(metrics):
+    """The checked list of sample metrics: names of ``METRICS``, duplicates dropped.
+
+    Args:
+        metrics: a name or a list of names of ``METRICS`` (``"fid"``, ``"kid"``,
+            ``"precision_recall"``, ``"inception_score"``).
+
+    Returns:
+        tuple of the names, in the order given.
+
+    Raises:
+        ValueError: naming ``metrics`` if it is empty or holds an unknown name.
+    """
     if isinstance(metrics, str):
         metrics = [metrics]
     metrics = list(metrics or ())

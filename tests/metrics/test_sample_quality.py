@@ -88,6 +88,7 @@ def test_inception_score_uses_the_extractors_probabilities():
                                     metrics=["fid", "inception_score"])
     model = GaussianSampler(0.0)
     figures = quality(model, seed=1)
+    assert model.calls == 2  # 400 samples in batches of 250, drawn once for both metrics
     generated = np.concatenate(list(metrics.model_batches(model, 400, 250, seed=1)))
     expected = metrics.inception_score(Classifier().probabilities(generated))
     assert (figures["inception_score_400"], figures["inception_score_400_std"]) == (
