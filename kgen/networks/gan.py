@@ -49,7 +49,8 @@ def _maybe_spectral(layer, spectral_norm):
 
 
 def dcgan_generator(latent_dim=100, image_shape=(28, 28, 1), base_filters=64,
-                    batch_norm=True, seed=None, name="generator", num_classes=None):
+                    batch_norm=True, seed=None, name="generator", num_classes=None,
+                    code_dim=None):
     """The DCGAN generator: a projection to a small map, then stride-2 transposed
     convolutions (4x4 kernels) halving the channels, ReLU, tanh output.
 
@@ -68,8 +69,12 @@ def dcgan_generator(latent_dim=100, image_shape=(28, 28, 1), base_filters=64,
         num_classes: ``None``, or an int >= 2: a conditional generator G(z, y) taking
             ``[z, labels]``, the one-hot label concatenated to z (Mirza & Osindero
             2014, arXiv:1411.1784, sec. 4.1).
+        code_dim: ``None``, or an int >= 1: an InfoGAN generator G(z, c) taking
+            ``[z, codes]``, the ``[batch, code_dim]`` codes concatenated to z (Chen
+            et al. 2016, arXiv:1606.03657).
 
-    Input shape: ``[batch, latent_dim]`` (and ``[batch]`` int labels).
+    Input shape: ``[batch, latent_dim]`` (and ``[batch]`` int labels or
+    ``[batch, code_dim]`` codes).
     Output shape: ``[batch, *image_shape]`` in [-1, 1].
 
     Returns:
@@ -82,7 +87,7 @@ def dcgan_generator(latent_dim=100, image_shape=(28, 28, 1), base_filters=64,
     base_filters = checks.positive_int("base_filters", base_filters)
     image_shape, size, steps = _levels(image_shape)
     filters = base_filters * 2 ** (steps - 1)
-    z, h = _noise_input(latent_dim, num_classes)
+    z, h = _noise_input(latent_dim, num_classes, code_dim)
     h = keras.layers.Dense(size * size * 2 * filters, use_bias=not batch_norm,
                            kernel_initializer=_initializer(_sub_seed(seed, 0)))(h)
     h = keras.layers.Reshape((size, size, 2 * filters))(h)
@@ -100,7 +105,7 @@ def dcgan_generator(latent_dim=100, image_shape=(28, 28, 1), base_filters=64,
 
 def dcgan_discriminator(image_shape=(28, 28, 1), normalization="batch", base_filters=64,
                         spectral_norm=False, seed=None, name="discriminator",
-                        num_classes=None, auxiliary_classifier=False):
+                        num_classes=None, auxiliary_classifier=False, q_units=None):
     """The DCGAN discriminator: stride-2 4x4 convolutions doubling the channels from
     ``base_filters``, LeakyReLU(0.2), no normalization on the first layer, one linear
     output (a logit or critic value).
@@ -123,9 +128,13 @@ def dcgan_discriminator(image_shape=(28, 28, 1), normalization="batch", base_fil
             D takes x only and has a second head of class logits (AC-GAN, Odena et
             al. 2017, arXiv:1610.09585, sec. 3).
         auxiliary_classifier: bool, see ``num_classes``.
+        q_units: ``None``, or an int >= 1: a second linear head ``q`` of that width
+            on the last hidden features, InfoGAN's Q(c | x) sharing D's body (Chen
+            et al. 2016, arXiv:1606.03657, sec. 5).
 
     Input shape: ``[batch, *image_shape]`` (and ``[batch]`` int labels).
-    Output shape: ``[batch, 1]`` (and ``[batch, num_classes]`` class logits).
+    Output shape: ``[batch, 1]`` (and ``[batch, num_classes]`` class logits or
+    ``[batch, q_units]``).
 
     Returns:
         A functional ``keras.Model``.
@@ -155,12 +164,12 @@ def dcgan_discriminator(image_shape=(28, 28, 1), normalization="batch", base_fil
     out = _maybe_spectral(keras.layers.Dense(
         1, kernel_initializer=_initializer(_sub_seed(seed, steps))), spectral_norm)(h)
     return _discriminator_model(x, h, out, num_classes, auxiliary_classifier,
-                                _initializer(_sub_seed(seed, steps + 1)), name)
+                                _initializer(_sub_seed(seed, steps + 1)), name, q_units)
 
 
 def mlp_generator(latent_dim=2, output_dim=2, hidden_units=(128, 128, 128),
                   activation="relu", output_activation=None, seed=None, name="generator",
-                  num_classes=None):
+                  num_classes=None, code_dim=None):
     """An MLP generator for 2-D toys: z -> hidden layers -> ``output_dim``, linear output
     by default (the toys are unbounded).
 
@@ -172,7 +181,7 @@ def mlp_generator(latent_dim=2, output_dim=2, hidden_units=(128, 128, 128),
         output_activation: ``None`` (linear) or an activation name (``"tanh"``).
         seed: optional int seeding the initial weights.
         name: model name.
-        num_classes: ``None`` or an int >= 2, as ``dcgan_generator``'s.
+        num_classes, code_dim: as ``dcgan_generator``'s.
 
     Input shape: ``[batch, latent_dim]``. Output shape: ``[batch, output_dim]``.
 
@@ -181,7 +190,7 @@ def mlp_generator(latent_dim=2, output_dim=2, hidden_units=(128, 128, 128),
     """
     latent_dim = checks.positive_int("latent_dim", latent_dim)
     output_dim = checks.positive_int("output_dim", output_dim)
-    z, h = _noise_input(latent_dim, num_classes)
+    z, h = _noise_input(latent_dim, num_classes, code_dim)
     h = _mlp(h, _units("hidden_units", hidden_units), activation, False, seed)
     out = keras.layers.Dense(output_dim, activation=output_activation,
                              kernel_initializer=_glorot(seed, 99))(h)
@@ -190,7 +199,7 @@ def mlp_generator(latent_dim=2, output_dim=2, hidden_units=(128, 128, 128),
 
 def mlp_discriminator(input_dim=2, hidden_units=(128, 128, 128), activation="relu",
                       spectral_norm=False, seed=None, name="discriminator",
-                      num_classes=None, auxiliary_classifier=False):
+                      num_classes=None, auxiliary_classifier=False, q_units=None):
     """An MLP discriminator for 2-D toys: hidden layers -> one linear output.
 
     Args:
@@ -201,8 +210,8 @@ def mlp_discriminator(input_dim=2, hidden_units=(128, 128, 128), activation="rel
             ``keras.layers.SpectralNormalization``.
         seed: optional int seeding the initial weights.
         name: model name.
-        num_classes, auxiliary_classifier: as ``dcgan_discriminator``'s (the one-hot
-            label concatenated to x).
+        num_classes, auxiliary_classifier, q_units: as ``dcgan_discriminator``'s
+            (the one-hot label concatenated to x).
 
     Input shape: ``[batch, input_dim]``. Output shape: ``[batch, 1]``.
 
@@ -217,7 +226,7 @@ def mlp_discriminator(input_dim=2, hidden_units=(128, 128, 128), activation="rel
     out = _maybe_spectral(keras.layers.Dense(1, kernel_initializer=_glorot(seed, 99)),
                           spectral_norm)(h)
     return _discriminator_model(x, h, out, num_classes, auxiliary_classifier,
-                                _glorot(seed, 100), name)
+                                _glorot(seed, 100), name, q_units)
 
 
 def _glorot(seed, i):
@@ -246,10 +255,18 @@ def _labels_input():
     return keras.Input((), dtype="int32", name="labels")
 
 
-def _noise_input(latent_dim, num_classes):
-    """``(inputs, h)``: z, or ``[z, labels]`` with h = [z, one_hot(labels)]."""
+def _noise_input(latent_dim, num_classes, code_dim=None):
+    """``(inputs, h)``: z, ``[z, labels]`` with h = [z, one_hot(labels)], or ``[z, codes]``
+    with h = [z, codes]."""
     z = keras.Input((latent_dim,), name="z")
     num_classes = _checked_classes(num_classes)
+    if code_dim is not None:
+        code_dim = checks.positive_int("code_dim", code_dim)
+        if num_classes is not None:
+            raise ValueError(f"`code_dim` and `num_classes` exclude each other. Received: "
+                             f"code_dim={code_dim}, num_classes={num_classes}")
+        codes = keras.Input((code_dim,), name="codes")
+        return [z, codes], keras.layers.Concatenate()([z, codes])
     if num_classes is None:
         return z, z
     labels = _labels_input()
@@ -270,7 +287,14 @@ def _data_input(shape, num_classes, auxiliary_classifier):
 
 
 def _discriminator_model(inputs, h, out, num_classes, auxiliary_classifier, initializer,
-                         name):
+                         name, q_units=None):
+    if q_units is not None:
+        q_units = checks.positive_int("q_units", q_units)
+        if auxiliary_classifier:
+            raise ValueError(f"`q_units` and `auxiliary_classifier` exclude each other. "
+                             f"Received: q_units={q_units}, auxiliary_classifier=True")
+        q = keras.layers.Dense(q_units, kernel_initializer=initializer, name="q")(h)
+        return keras.Model(inputs, [out, q], name=name)
     if not auxiliary_classifier:
         return keras.Model(inputs, out, name=name)
     logits = keras.layers.Dense(num_classes, kernel_initializer=initializer,

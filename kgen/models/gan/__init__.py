@@ -4,3 +4,5 @@ from kgen.models.gan import losses  # noqa: F401
 from kgen.models.gan.gan import GAN  # noqa: F401
 from kgen.models.gan.acgan import ACGAN  # noqa: F401
 from kgen.models.gan.conditional_gan import ConditionalGAN  # noqa: F401
+from kgen.models.gan.bigan import BiGAN  # noqa: F401
+from kgen.models.gan.infogan import InfoGAN  # noqa: F401
