@@ -128,7 +128,8 @@ class DBN(partition.StoredLogPartition, GenerativeModel):
         self.num_visible = size
         self.hidden_units = tuple(checks.positive_int("hidden_units", h) for h in hidden_units)
         if not isinstance(data_init, bool):
-            raise TypeError(f"`data_init` must be True or False. Received: data_init={data_init!r}")
+            raise TypeError(f"`data_init` must be True or False. "
+                            f"Received: data_init={data_init!r}")
         self.data_init = data_init
         sizes = (size,) + self.hidden_units
         self.rbms = [RBM(num_visible=sizes[i], num_hidden=sizes[i + 1], k=k,

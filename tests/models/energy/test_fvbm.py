@@ -117,7 +117,7 @@ def test_the_exact_gradient_is_the_moment_difference_and_fit_runs_with_xla():
     history = model.fit(data, batch_size=16, epochs=30, verbose=0).history
     assert history["loss"][-1] < nll - 0.1 and "pseudo_log_likelihood" in history
     cd = FVBM(num_visible=30, k=1, seed=0)  # CD-1 for any size
-    cd.compile(optimizer=keras.optimizers.SGD(0.1), jit_compile=True)
+    cd.compile(optimizer=keras.optimizers.SGD(0.1))
     cd.fit(testing.random_binary((32, 30), seed=1), batch_size=16, epochs=1, verbose=0)
     assert "log_prob" not in cd.serving_signatures()
 
