@@ -66,8 +66,8 @@ def test_the_critic_step_moves_d_only_and_the_other_step_moves_g_and_e():
 
 def test_an_xla_fit_runs_and_encode_and_reconstruct_have_the_right_shapes():
     model = _compiled(toy(n_critic=2, ema_decay=0.9, hidden=(32, 32)), jit_compile=True,
-                      steps_per_execution=5)
-    history = model.fit(_points(400), batch_size=40, epochs=2, verbose=0).history
+                      steps_per_execution=4)
+    history = model.fit(_points(160), batch_size=40, epochs=1, verbose=0).history
     assert set(history) >= {"d_loss", "g_loss", "d_real", "d_fake"}
     assert all(np.isfinite(v).all() for v in history.values())
     assert 0 < history["d_real"][-1] < 1 and 0 < history["d_fake"][-1] < 1
@@ -94,20 +94,19 @@ def test_images_round_trip_through_the_dcgan_networks_in_safe_mode(tmp_path):
     model.fit(x, batch_size=4, epochs=1, verbose=0)
     assert model.encode(x).shape == (4, 4) and model.reconstruct(x).shape == (4,) + shape
     loaded = testing.assert_keras_round_trip(model, tmp_path, lambda m: m.reconstruct(x))
+    assert isinstance(loaded.encoder, keras.Model) and loaded.encoder.name == "encoder"
+    assert loaded.loss_name == "non_saturating" and type(loaded) is BiGAN
+    np.testing.assert_array_equal(loaded.encode(x).numpy(), model.encode(x).numpy())
     assert int(loaded.generator_optimizer.iterations) == 1
     # The generator player's optimizer holds the encoder's moments too.
     assert len(loaded.generator_optimizer.variables) == len(
         model.generator_optimizer.variables) > 2 * len(model.generator.trainable_variables)
 
 
-def test_keras_and_saved_model_round_trips_serve_encode_and_reconstruct(tmp_path):
+def test_the_saved_model_serves_encode_and_reconstruct_without_kgen(tmp_path):
     model = _compiled(toy(ema_decay=0.5))
     model.fit(_points(), batch_size=20, epochs=1, verbose=0)
     x = _points(5, seed=2)
-    loaded = testing.assert_keras_round_trip(model, tmp_path, lambda m: m.encode(x))
-    assert isinstance(loaded.encoder, keras.Model) and loaded.encoder.name == "encoder"
-    assert loaded.loss_name == "non_saturating"
-    np.testing.assert_array_equal(loaded.reconstruct(x).numpy(), model.reconstruct(x).numpy())
     testing.assert_config_round_trip(model)
     z = np.random.default_rng(0).normal(size=(6, 2)).astype(np.float32)
     served = testing.assert_saved_model_round_trip(model, tmp_path / "sm", {
