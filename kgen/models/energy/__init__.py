@@ -8,10 +8,13 @@
   the RBM's CD-k / PCD, exact log Z by enumerating the hidden units.
 - ``DBN``: deep belief network, a stack of RBMs trained greedily layer by layer
   (``train_layer(i)`` then ``fit``), top-down sampling, its variational lower bound.
+- ``DBM``: deep Boltzmann machine, mean-field posterior, persistent chains, its
+  variational lower bound, exact log Z for tiny models.
 - ``base_rate_logits``: logits of smoothed pixel means (visible-bias start, AIS base).
 - ``kgen.metrics.exact_log_partition`` / ``ais_log_partition`` estimate log Z.
 """
 
+from kgen.models.energy.dbm import DBM  # noqa: F401
 from kgen.models.energy.dbn import DBN  # noqa: F401
 from kgen.models.energy.fvbm import FVBM  # noqa: F401
 from kgen.models.energy.gaussian_rbm import GaussianRBM  # noqa: F401

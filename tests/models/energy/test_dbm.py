@@ -1,0 +1,140 @@
+"""DBM: exact log Z, the mean-field bound against enumeration, Gibbs stationarity, PCD
+training statistics, saving, serving, bad input."""
+
+import itertools
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+import kgen.models
+from kgen import testing
+from kgen.models.energy import DBM
+
+
+def _dbm(num_visible=4, hidden_units=(3, 2), scale=1.0, seed=0, mean_field_steps=50,
+         **kwargs):
+    model = DBM(num_visible=num_visible, hidden_units=hidden_units, seed=seed,
+                mean_field_steps=mean_field_steps, **kwargs)
+    rng = np.random.default_rng(seed)
+    for w in model.kernels:
+        w.assign(scale * rng.normal(size=w.shape).astype("float32"))
+    for b in model.biases:
+        b.assign(0.5 * rng.normal(size=b.shape).astype("float32"))
+    return model
+
+
+def _states(n):
+    return np.array(list(itertools.product([0.0, 1.0], repeat=n)))
+
+
+def _log_joint(model):
+    """-E(v, h) for every v (rows) and every joint h (columns), float64."""
+    ws = [np.asarray(w, np.float64) for w in model.kernels]
+    bs = [np.asarray(b, np.float64) for b in model.biases]
+    v, h = _states(model.num_visible), _states(sum(model.hidden_units))
+    hs = np.split(h, np.cumsum(model.hidden_units)[:-1], axis=1)
+    log_joint = (v @ bs[0])[:, None] + (v @ ws[0] @ hs[0].T)
+    for l in range(1, len(hs) + 1):
+        log_joint = log_joint + (hs[l - 1] @ bs[l])[None]
+        if l < len(hs):
+            log_joint = log_joint + np.einsum("si,ij,sj->s", hs[l - 1], ws[l], hs[l])[None]
+    return log_joint, hs
+
+
+def test_exact_log_z_and_the_bound_is_the_likelihood_minus_the_kl():
+    model = _dbm()
+    log_joint, hs = _log_joint(model)
+    log_z = np.logaddexp.reduce(log_joint, axis=None)
+    record = model.exact_log_partition()
+    np.testing.assert_allclose(record["log_z"], log_z, rtol=1e-6)
+    model.set_log_partition(record)
+    v = _states(4)
+    exact = np.logaddexp.reduce(log_joint, axis=1) - log_z
+    # KL(q || p(h | v)) of the mean-field posterior, by enumeration of h.
+    mus = [m.numpy().astype(np.float64) for m in model.mean_field(v)]
+    log_q = sum(h @ np.log(m).T + (1 - h) @ np.log(1 - m).T for h, m in zip(hs, mus)).T
+    log_post = log_joint - (exact + log_z)[:, None]
+    kl = (np.exp(log_q) * (log_q - log_post)).sum(1)
+    bound = model.lower_bound(v).numpy()
+    np.testing.assert_allclose(bound, exact - kl, atol=1e-4)
+    assert np.all(bound <= exact + 1e-5) and np.all(kl > 1e-4)
+    # mu is a fixed point of the mean-field equations.
+    full = [tf.constant(v, tf.float32)] + [tf.constant(m, tf.float32) for m in mus]
+    for l in (1, 2):
+        np.testing.assert_allclose(tf.sigmoid(model._input(l, full)).numpy(), mus[l - 1],
+                                   atol=1e-4)
+    deep = _dbm(hidden_units=(2, 3, 2), seed=1)  # three hidden layers: odd layers 1 and 3
+    np.testing.assert_allclose(deep.exact_log_partition()["log_z"],
+                               np.logaddexp.reduce(_log_joint(deep)[0], axis=None), rtol=1e-6)
+
+
+def test_gibbs_chains_reach_the_enumerated_distribution():
+    # 20,000 chains of 30 sweeps: each of the 2^4 visible frequencies within 5
+    # binomial standard errors (+ 1e-4) of the enumerated marginal.
+    model = _dbm(scale=1.5, seed=2)
+    log_joint, _ = _log_joint(model)
+    log_pv = np.logaddexp.reduce(log_joint, axis=1)
+    p = np.exp(log_pv - np.logaddexp.reduce(log_pv))
+    n = 20_000
+    samples = model.sample(n, seed=3, num_steps=30).numpy()
+    assert set(np.unique(samples)) <= {0.0, 1.0}
+    frequencies = np.bincount(samples.astype(np.int64) @ (2 ** np.arange(3, -1, -1)),
+                              minlength=16) / n
+    np.testing.assert_array_less(np.abs(frequencies - p), 5 * np.sqrt(p * (1 - p) / n) + 1e-4)
+    np.testing.assert_array_equal(model.sample(3, seed=4), model.sample(3, seed=4))
+    assert model.sample(3, seed=4, mean=True).shape == (3, 4)
+
+
+def test_pcd_step_follows_data_minus_chain_statistics():
+    keras.utils.set_random_seed(0)
+    model = DBM(num_visible=6, hidden_units=(4, 3), num_chains=8, seed=0)
+    data = testing.random_binary((32, 6), seed=1, p=0.4)
+    v = tf.constant(data)
+    negative = model._gibbs(model._split(model.chains), 1)[0]
+    with tf.GradientTape() as tape:
+        loss = model.total_loss(model.compute_terms(v, training=True, negative=negative)["loss"])
+    grad = tape.gradient(loss, model.biases[0]).numpy()
+    np.testing.assert_allclose(grad, negative[0].numpy().mean(0) - data.mean(0), atol=1e-6)
+    model.compile(optimizer=keras.optimizers.SGD(0.05), jit_compile=True)
+    history = model.fit(data, batch_size=16, epochs=2, verbose=0).history
+    assert set(DBM.metric_names) <= set(history)
+    chains = np.array(model.chains)
+    assert set(np.unique(chains)) <= {0.0, 1.0} and chains[:, 6:].any()
+    assert float(model.initialized) == 1.0
+
+
+def test_keras_and_saved_model_round_trips(tmp_path):
+    model = _dbm(num_visible=5, hidden_units=(3, 2), num_chains=4, mean_field_steps=5)
+    model.set_log_partition(model.exact_log_partition())
+    x = testing.random_binary((4, 5), seed=1)
+    loaded = testing.assert_keras_round_trip(model, tmp_path, lambda m: m.lower_bound(x))
+    assert loaded.log_partition == model.log_partition
+    testing.assert_config_round_trip(model)
+    served = testing.assert_saved_model_round_trip(model, tmp_path, {
+        "serving_default": {"x": x}, "mean_field_free_energy": {"x": x},
+        "lower_bound": {"x": x},
+        "sample": {"num_samples": np.int32(3), "num_steps": np.int32(2)}})
+    np.testing.assert_allclose(served["lower_bound"]["lower_bound"], model.lower_bound(x),
+                               rtol=1e-5)
+    assert kgen.models.get("dbm") is DBM
+
+
+def test_bad_input_raises_naming_the_argument():
+    model = _dbm()
+    testing.assert_raises_naming(ValueError, "x", model.mean_field_free_energy,
+                                 np.full((2, 4), 0.5))
+    testing.assert_raises_naming(ValueError, "x", model.mean_field, np.zeros((2, 5)))
+    testing.assert_raises_naming(ValueError, "log_partition", model.lower_bound,
+                                 np.zeros((2, 4)))
+    testing.assert_raises_naming(ValueError, "k", DBM, num_visible=4, hidden_units=(2, 2),
+                                 k=0)
+    testing.assert_raises_naming(ValueError, "hidden_units", DBM, num_visible=4,
+                                 hidden_units=(3,))
+    testing.assert_raises_naming(ValueError, "mean_field_steps", DBM, num_visible=4,
+                                 hidden_units=(2, 2), mean_field_steps=0)
+    testing.assert_raises_naming(ValueError, "hidden_units",
+                                 DBM(num_visible=4, hidden_units=(21, 2)).exact_log_partition)
+    testing.assert_raises_naming(ValueError, "num_steps", model.sample, 2, num_steps=0)
+    model.compile(optimizer="sgd")
+    testing.assert_raises_naming(ValueError, "x", model.fit, np.full((4, 4), 0.5), verbose=0)
