@@ -8,8 +8,8 @@
   the RBM's CD-k / PCD, exact log Z by enumerating the hidden units.
 - ``DBN``: deep belief network, a stack of RBMs trained greedily layer by layer
   (``train_layer(i)`` then ``fit``), top-down sampling, its variational lower bound.
-- ``DBM``: deep Boltzmann machine, mean-field posterior, persistent chains, its
-  variational lower bound, exact log Z for tiny models.
+- ``DBM``: deep Boltzmann machine, mean-field posterior, persistent chains, greedy
+  pre-training with doubled weights, its variational lower bound, exact log Z (tiny).
 - ``base_rate_logits``: logits of smoothed pixel means (visible-bias start, AIS base).
 - ``kgen.metrics.exact_log_partition`` / ``ais_log_partition`` estimate log Z.
 """

@@ -8,7 +8,7 @@ import tensorflow as tf
 
 from kgen import checks
 from kgen.models.base import GenerativeModel, sub_seed
-from kgen.models.energy import _gibbs, partition
+from kgen.models.energy import _dbm_pretrain, _gibbs, partition
 from kgen.models.registry import register
 
 # Units of the odd layers that exact_log_partition enumerates (2**20 states at most).
@@ -48,9 +48,11 @@ class DBM(partition.StoredLogPartition, GenerativeModel):
     whose gradient is -(data - model) statistics. ``weight_decay`` is the L2
     weight cost on the kernels. ``data_init`` sets the visible biases to the
     base rates of the first 1,000 examples and starts the chains' visible
-    layer at examples. Not here: greedy pre-training with doubled weights and
-    the DBM's own AIS (log Z is exact for tiny models: ``exact_log_partition``,
-    enumerating the odd layers).
+    layer at examples. **Greedy pre-training** (sec. 3.1): ``pretrain_layer(i)``
+    then ``fit`` trains RBM i alone with doubled weights by CD-k
+    (``energy/_dbm_pretrain.py``), bottom-up; ``pretrain_layer(None)`` returns
+    to joint PCD training. Not here: the DBM's own AIS (log Z is exact for tiny
+    models: ``exact_log_partition``, enumerating the odd layers).
 
     References:
         1. Salakhutdinov & Hinton, "Deep Boltzmann machines", AISTATS 2009.
@@ -66,6 +68,8 @@ class DBM(partition.StoredLogPartition, GenerativeModel):
         mean_field_steps: int >= 1 fixed-point sweeps; default 10.
         weight_decay: float >= 0, the L2 weight cost.
         data_init: bool; initialize from the data on the first fit.
+        pretraining_layer: None (joint training) or the RBM index in [0, L)
+            that ``fit`` pre-trains.
         log_partition: None, or the stored log Z record.
         seed: optional int >= 0 seeding the weights (N(0, 0.01^2)) and draws.
         **kwargs: passed to ``keras.Model``.
@@ -93,7 +97,7 @@ class DBM(partition.StoredLogPartition, GenerativeModel):
 
     def __init__(self, num_visible=None, hidden_units=(500, 1000), event_shape=None, k=1,
                  num_chains=100, mean_field_steps=10, weight_decay=0.0, data_init=True,
-                 log_partition=None, seed=None, **kwargs):
+                 pretraining_layer=None, log_partition=None, seed=None, **kwargs):
         if num_visible is not None:
             num_visible = checks.positive_int("num_visible", num_visible)
         if event_shape is None:
@@ -124,6 +128,7 @@ class DBM(partition.StoredLogPartition, GenerativeModel):
         self.data_init = data_init
         self.set_log_partition(log_partition)
         self.build((None,) + self.event_shape)
+        self.pretrain_layer(pretraining_layer, name="pretraining_layer")
 
     def build(self, input_shape):
         if self.built:
@@ -305,8 +310,24 @@ class DBM(partition.StoredLogPartition, GenerativeModel):
         return {"loss": loss, "mean_field_free_energy": self._energy(mus) - entropy,
                 "reconstruction_error": tf.reduce_sum(tf.square(v - reconstruction), -1)}
 
+    def pretrain_layer(self, index, name="index"):
+        """Makes ``fit`` pre-train RBM ``index`` (None: joint training); retraces.
+
+        Raises:
+            ValueError / TypeError: naming ``index`` outside [0, L).
+        """
+        if index is not None:
+            index = checks.positive_int(name, index, minimum=0)
+            if index >= len(self.kernels):
+                raise ValueError(f"`{name}` must be None or in [0, {len(self.kernels)}). "
+                                 f"Received: {name}={index}")
+        self.pretraining_layer = index
+        self.train_function = None
+
     def train_step(self, data):
         v = self._flat(self.unpack_batch(data))
+        if self.pretraining_layer is not None:
+            return self.update_metrics(_dbm_pretrain.step(self, v))
         negative = [tf.stop_gradient(x) for x in self._gibbs(self._split(self.chains),
                                                               self.k)[0]]
         with tf.GradientTape() as tape:
@@ -358,7 +379,7 @@ class DBM(partition.StoredLogPartition, GenerativeModel):
                 "hidden_units": list(self.hidden_units), "k": self.k,
                 "num_chains": self.num_chains, "mean_field_steps": self.mean_field_steps,
                 "weight_decay": self.weight_decay, "data_init": self.data_init,
-                "log_partition": self.log_partition}
+                "pretraining_layer": self.pretraining_layer, "log_partition": self.log_partition}
 
     @classmethod
     def from_config(cls, config):

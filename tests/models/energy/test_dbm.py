@@ -9,7 +9,7 @@ import tensorflow as tf
 
 import kgen.models
 from kgen import testing
-from kgen.models.energy import DBM
+from kgen.models.energy import DBM, _dbm_pretrain
 
 
 def _dbm(num_visible=4, hidden_units=(3, 2), scale=1.0, seed=0, mean_field_steps=50,
@@ -102,6 +102,44 @@ def test_pcd_step_follows_data_minus_chain_statistics():
     chains = np.array(model.chains)
     assert set(np.unique(chains)) <= {0.0, 1.0} and chains[:, 6:].any()
     assert float(model.initialized) == 1.0
+
+
+def test_greedy_pretraining_trains_one_doubled_rbm_at_a_time():
+    keras.utils.set_random_seed(0)
+    model = DBM(num_visible=6, hidden_units=(4, 3), num_chains=8, seed=0,
+                pretraining_layer=0)
+    assert [_dbm_pretrain.scales(model, l) for l in (0, 1)] == [(2.0, 1.0), (1.0, 2.0)]
+    deep = DBM(num_visible=3, hidden_units=(2, 2, 2))
+    assert _dbm_pretrain.scales(deep, 1) == (2.0, 2.0)  # a middle RBM doubles both ways
+    # The bottom RBM's kernel gradient: the CD statistics with the input doubled,
+    # -2 (a^T q(a) - a~^T q(a~)) / N with q(a) = sigmoid(b_1 + 2 a W).
+    data = testing.random_binary((32, 6), seed=1, p=0.4)
+    a = tf.constant(data)
+    neg = _dbm_pretrain.negative(model, 0, a, 1, seed=3)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(_dbm_pretrain.free_energy(model, 0, a)
+                              - tf.reduce_mean(_dbm_pretrain.free_energy(model, 0, neg)))
+    w, b1 = model.kernels[0].numpy(), model.biases[1].numpy()
+    q = lambda x: 1 / (1 + np.exp(-(b1 + 2 * x @ w)))  # noqa: E731
+    neg = neg.numpy()
+    np.testing.assert_allclose(tape.gradient(loss, model.kernels[0]).numpy(),
+                               -2 * (data.T @ q(data) - neg.T @ q(neg)) / 32, atol=1e-6)
+    model.compile(optimizer=keras.optimizers.SGD(0.1))
+    for layer, moved, kept in ((0, 0, 1), (1, 1, 0)):
+        model.pretrain_layer(layer)
+        before = [w.numpy() for w in model.kernels] + [model.biases[2 * kept].numpy()]
+        history = model.fit(data, batch_size=16, epochs=1, verbose=0).history
+        assert set(DBM.metric_names) <= set(history)
+        assert not np.array_equal(before[moved], model.kernels[moved].numpy())
+        np.testing.assert_array_equal(before[kept], model.kernels[kept].numpy())
+        np.testing.assert_array_equal(before[2], model.biases[2 * kept].numpy())
+    chains = np.array(model.chains)
+    model.pretrain_layer(None)  # joint PCD training moves the chains
+    model.fit(data, batch_size=16, epochs=1, verbose=0)
+    assert not np.array_equal(chains, np.array(model.chains))
+    testing.assert_raises_naming(ValueError, "index", model.pretrain_layer, 2)
+    testing.assert_raises_naming(ValueError, "pretraining_layer", DBM, num_visible=4,
+                                 hidden_units=(2, 2), pretraining_layer=2)
 
 
 def test_keras_and_saved_model_round_trips(tmp_path):
