@@ -7,6 +7,8 @@ from kgen.layers.actnorm import ActNorm  # noqa: F401
 from kgen.layers.autoregressive_flow import MaskedAutoregressiveStep  # noqa: F401
 from kgen.layers.coupling import AdditiveCoupling, AffineCoupling  # noqa: F401
 from kgen.layers.flow_layer import FlowLayer  # noqa: F401
+from kgen.layers.invertible_conv import InvertibleConv1x1  # noqa: F401
+from kgen.layers.spline_coupling import MaskedSplineStep, SplineCoupling  # noqa: F401
 from kgen.layers.planar import PlanarStep, RadialStep  # noqa: F401
 from kgen.layers.squeeze import DiagonalScaling, Squeeze  # noqa: F401
 from kgen.layers.gated_pixelcnn import GatedPixelCNNBlock  # noqa: F401

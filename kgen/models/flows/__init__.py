@@ -6,3 +6,5 @@ from kgen.models.flows.maf import MAF  # noqa: F401
 from kgen.models.flows.iaf import IAF  # noqa: F401
 from kgen.models.flows.nice import NICE  # noqa: F401
 from kgen.models.flows.planar import PlanarFlow, RadialFlow  # noqa: F401
+from kgen.models.flows.glow import FactorOut, Glow  # noqa: F401
+from kgen.models.flows.nsf import NeuralSplineFlow  # noqa: F401
