@@ -10,11 +10,13 @@
   (``train_layer(i)`` then ``fit``), top-down sampling, its variational lower bound.
 - ``DBM``: deep Boltzmann machine, mean-field posterior, persistent chains, greedy
   pre-training with doubled weights, its variational lower bound, exact log Z (tiny).
+- ``dbm_ais_log_partition``: AIS of a DBM's log Z, the odd layers summed out.
 - ``base_rate_logits``: logits of smoothed pixel means (visible-bias start, AIS base).
 - ``kgen.metrics.exact_log_partition`` / ``ais_log_partition`` estimate log Z.
 """
 
 from kgen.models.energy.dbm import DBM  # noqa: F401
+from kgen.models.energy.dbm_ais import dbm_ais_log_partition  # noqa: F401
 from kgen.models.energy.dbn import DBN  # noqa: F401
 from kgen.models.energy.fvbm import FVBM  # noqa: F401
 from kgen.models.energy.gaussian_rbm import GaussianRBM  # noqa: F401

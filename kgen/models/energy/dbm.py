@@ -51,8 +51,8 @@ class DBM(partition.StoredLogPartition, GenerativeModel):
     layer at examples. **Greedy pre-training** (sec. 3.1): ``pretrain_layer(i)``
     then ``fit`` trains RBM i alone with doubled weights by CD-k
     (``energy/_dbm_pretrain.py``), bottom-up; ``pretrain_layer(None)`` returns
-    to joint PCD training. Not here: the DBM's own AIS (log Z is exact for tiny
-    models: ``exact_log_partition``, enumerating the odd layers).
+    to joint PCD training. log Z: ``exact_log_partition`` (tiny models,
+    enumerating the odd layers) or ``kgen.models.energy.dbm_ais_log_partition``.
 
     References:
         1. Salakhutdinov & Hinton, "Deep Boltzmann machines", AISTATS 2009.
