@@ -159,7 +159,8 @@ class Glow(FlowModel):
     One step of flow (sec. 3, table 1) is ``ActNorm`` (data-dependent
     initialization) -> ``InvertibleConv1x1`` (plain or LU-decomposed) ->
     ``AffineCoupling`` with a channel split (halves alternating between steps;
-    soft-clamped log-scale), data side first; see ``FlowModel`` for the density, preprocessing and API.
+    soft-clamped log-scale), data side first; see ``FlowModel`` for the
+    density, the preprocessing and the API.
 
     - Images ``[H, W, C]``: the multi-scale architecture (fig. 2b):
       ``num_scales`` levels, each a ``Squeeze`` and ``num_steps`` steps; after
