@@ -111,7 +111,8 @@ def _pictures(model, toy, name, out, seed, size=300, extent=4.5):
     grid = np.linspace(-extent, extent, size, dtype=np.float32)
     xx, yy = np.meshgrid(grid, grid)
     points = np.stack([xx.ravel(), yy.ravel()], axis=1)
-    density = np.exp(np.asarray(model.log_prob(points), np.float64)).reshape(xx.shape)
+    log_q = np.nan_to_num(np.asarray(model.log_prob(points), np.float64), nan=-np.inf)
+    density = np.exp(np.minimum(log_q, 50.0)).reshape(xx.shape)
     samples = np.asarray(model.sample(20_000, seed=seed), np.float64)
     counts, _, _ = np.histogram2d(samples[:, 1], samples[:, 0], bins=size,
                                   range=[[-extent, extent], [-extent, extent]])
