@@ -24,6 +24,13 @@ Maths (``kgen.testing.maths``):
 Basics (``kgen.testing.basics``): ``assert_raises_naming`` (call or context manager),
 ``assert_config_round_trip``, ``random_binary``, ``ZeroNoise``.
 
+The two checks that need another interpreter (the SavedModel's kgen-free loader,
+the 2-CPU replica step) keep one worker process each for all the calls of the test
+process (``kgen.testing._workers``): started on first use, restarted if it dies,
+stopped at exit. Set ``KGEN_TESTING_FRESH_PROCESS=1`` to give every call a fresh
+interpreter instead (slower: a TensorFlow import each), e.g. to check that a
+suspicious result does not depend on the calls before it.
+
 The harness needs no pytest (not an install dependency of kgen): failures are
 ``AssertionError``s.
 """

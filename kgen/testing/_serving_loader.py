@@ -1,22 +1,33 @@
 """Serves a SavedModel as TF Serving would: plain TensorFlow, no kgen.
 
 Run by ``kgen.testing.assert_saved_model_round_trip`` as ``python -c <this file's
-text> request.json`` in a fresh interpreter whose path holds no repository. It calls
-every signature named in the request once, in the request's order, and saves the
-outputs; it fails if the SavedModel's signatures are not exactly those named, or if a
-forbidden module (kgen, TensorFlow Probability) was imported along the way.
+text> --serve`` in an interpreter whose path holds no repository and whose working
+directory is outside it: a worker that reads one JSON line per request on stdin,
+``{"request": "request.json"}``, and answers one JSON line on stdout (``{"ok":
+true}``, or ``{"ok": false, "traceback": ...}``). With ``KGEN_TESTING_FRESH_PROCESS=1``
+it runs as ``python -c <text> request.json`` instead, once.
+
+Each request loads its SavedModel afresh, calls every signature named in it once,
+in the request's order, and saves the outputs; it fails if the SavedModel's
+signatures are not exactly those named, or if a forbidden module (kgen, TensorFlow
+Probability) is in ``sys.modules`` after serving. A worker in which a forbidden
+module got imported exits after answering, so that it cannot fail later requests.
+
+This file imports nothing of kgen (not even ``kgen.testing._workers``).
 """
 
+import gc
 import json
+import os
 import sys
+import traceback
 
 import numpy as np
 import tensorflow as tf
 
 
-def main(request_path):
-    with open(request_path) as f:
-        request = json.load(f)
+def run(request):
+    """Serves the request (a dict); raises AssertionError if it fails a check."""
     loaded = tf.saved_model.load(request["path"])
     names = sorted(loaded.signatures.keys())
     assert names == sorted(request["signatures"]), (
@@ -35,5 +46,39 @@ def main(request_path):
     np.savez(request["outputs"], **outputs)
 
 
+def main(request_path):
+    with open(request_path) as f:
+        run(json.load(f))
+
+
+def serve():
+    """Answers requests until stdin ends."""
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
+    sys.stdout.flush()
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print cannot corrupt one
+    for line in sys.stdin:
+        message, forbidden = json.loads(line), []
+        try:
+            if message.get("op") == "ping":
+                reply = {"ok": True, "pid": os.getpid(), "cwd": os.getcwd(),
+                         "sys_path": sys.path,
+                         "imported": [m for m in message["modules"] if m in sys.modules]}
+            else:
+                with open(message["request"]) as f:
+                    request = json.load(f)
+                forbidden = request["forbidden"]
+                run(request)
+                reply = {"ok": True}
+        except Exception:
+            reply = {"ok": False, "traceback": traceback.format_exc()}
+        gc.collect()
+        answers.write(json.dumps(reply) + "\n")
+        if any(m in sys.modules for m in forbidden):
+            return  # this process is no longer free of them
+
+
 if __name__ == "__main__":
-    main(sys.argv[1])
+    if sys.argv[1] == "--serve":
+        serve()
+    else:
+        main(sys.argv[1])

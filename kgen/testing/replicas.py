@@ -9,7 +9,11 @@ import tempfile
 
 import numpy as np
 
+from kgen.testing import _workers
+
 METHODS = ("train_on_batch", "fit")
+_SCRIPT = "kgen.testing._replica_step"
+_WORKER = None  # the process taking this process's steps, started on first use
 
 
 def assert_replica_step_matches(factory, batch, compile_fn=None, learning_rate=0.1,
@@ -20,9 +24,9 @@ def assert_replica_step_matches(factory, batch, compile_fn=None, learning_rate=0
     """Asserts that a 2-replica ``MirroredStrategy`` step equals the 1-device step.
 
     TensorFlow splits the CPU into logical devices only before its first op,
-    so the step runs in a fresh interpreter (``kgen.testing._replica_step``),
-    which calls ``kgen.distribute.split_cpu(2)`` and then builds the model
-    twice from ``factory``: once in the mirrored strategy's scope, once
+    so the step runs in another interpreter (``kgen.testing._replica_step``),
+    which calls ``kgen.distribute.split_cpu(2)`` once and then, for each call,
+    builds the model twice from ``factory``: once in the mirrored strategy's scope, once
     outside any. Both get the same weights and seed-generator state, are
     compiled the same way, and take one step (``train_on_batch``, or ``fit``
     over the batch as one global batch) on the same global ``batch``, which
@@ -44,6 +48,12 @@ def assert_replica_step_matches(factory, batch, compile_fn=None, learning_rate=0
     model draws other numbers on 2 replicas than on one. With ``fix_noise``
     (the default) the model's class is given the ``ZeroNoise`` mixin, with
     ``normal_value`` for every normal draw.
+
+    That interpreter is a worker kept for all the calls of this process;
+    each call starts from a fresh Keras session and seed 0, and re-imports
+    the factory's module. With the environment variable
+    ``KGEN_TESTING_FRESH_PROCESS=1``, each call gets a fresh interpreter
+    instead, to check that a result does not depend on earlier calls.
 
     Args:
         factory: import path ``"package.module:function"`` of a function with
@@ -69,7 +79,8 @@ def assert_replica_step_matches(factory, batch, compile_fn=None, learning_rate=0
         rtol, atol: tolerances of the step comparison (see above).
         min_step: float, how far the single-device step must move weights.
         every_weight_moves: bool, whether every trainable weight must move.
-        timeout: seconds the subprocess may take.
+        timeout: seconds the step may take (the first call's include the
+            worker's start, a TensorFlow import).
 
     Returns:
         A dict with ``names`` (weight paths), ``initial``, ``single`` and
@@ -105,20 +116,38 @@ def assert_replica_step_matches(factory, batch, compile_fn=None, learning_rate=0
                    "normal_value": float(normal_value),
                    "batch": str(work / "batch.npz"), "output": str(work / "weights.npz")}
         (work / "request.json").write_text(json.dumps(request))
-        paths = [p or os.getcwd() for p in sys.path]
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
-        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-        proc = subprocess.run(
-            [sys.executable, "-m", "kgen.testing._replica_step", str(work / "request.json")],
-            env=env, capture_output=True, text=True, timeout=timeout)
-        assert proc.returncode == 0, f"the replica step failed:\n{proc.stderr[-3000:]}"
-        result = json.loads(proc.stdout.strip().splitlines()[-1])
+        result = _step(work / "request.json", timeout)
         with np.load(work / "weights.npz") as out:
             for key in ("initial", "single", "mirrored"):
                 result[key] = [out[f"{key}/{i}"] for i in range(len(result["names"]))]
     assert result["replicas"] == 2, f"{result['replicas']} replicas, not 2"
     _compare(result, rtol, atol, min_step, every_weight_moves)
     return result
+
+
+def _step(request_path, timeout):
+    """The summary the step script returns for ``request_path``."""
+    global _WORKER
+    paths = [p or os.getcwd() for p in sys.path]
+    if _workers.fresh_process():
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        proc = subprocess.run([sys.executable, "-m", _SCRIPT, str(request_path)],
+                              env=env, capture_output=True, text=True, timeout=timeout)
+        assert proc.returncode == 0, f"the replica step failed:\n{proc.stderr[-3000:]}"
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+    if _WORKER is None:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        _WORKER = _workers.Worker("the replica step worker",
+                                  [sys.executable, "-m", _SCRIPT, "--serve"], env,
+                                  cwd=os.getcwd())
+    # This process's path, directory and environment now, as a fresh process would get.
+    environ = {**os.environ, "PYTHONPATH": _WORKER.env["PYTHONPATH"]}
+    reply = _WORKER.call({"request": str(request_path), "sys_path": paths,
+                          "cwd": os.getcwd(), "environ": environ}, timeout)
+    assert reply["ok"], f"the replica step failed:\n{reply['traceback'][-3000:]}"
+    return reply["result"]
 
 
 def _compare(result, rtol, atol, min_step, every_weight_moves):

@@ -11,9 +11,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from kgen.testing import _workers
 from kgen.testing.basics import _plain
 
 _LOADER = pathlib.Path(__file__).with_name("_serving_loader.py")
+_WORKER = None  # the loader process serving this process's checks, started on first use
 # Modules that serving must not need: the loader process fails if one was imported.
 FORBIDDEN_IN_SERVING = ("kgen", "tensorflow_probability")
 
@@ -67,11 +69,15 @@ def assert_saved_model_round_trip(model, tmp_path, inputs, atol=1e-5, rtol=1e-5,
     """Exports ``model`` and serves every signature in a process that never imports kgen.
 
     The model is written with ``kgen.export.saved_model`` and loaded with plain
-    ``tf.saved_model.load`` in a fresh interpreter without ``PYTHONPATH``,
+    ``tf.saved_model.load`` in another interpreter without ``PYTHONPATH``,
     whose working directory is outside the repository, as TF Serving would
     load it. That process calls **every** serving signature once, in sorted
     name order, with ``inputs``, and fails if ``kgen`` or
-    ``tensorflow_probability`` got imported. The same signatures of the
+    ``tensorflow_probability`` is in its ``sys.modules``. It is a loader
+    worker kept for all the calls of this process (each loads its SavedModel
+    afresh; a worker that got a forbidden module exits); with the
+    environment variable ``KGEN_TESTING_FRESH_PROCESS=1``, a fresh
+    interpreter per call. The same signatures of the
     model (``model.serving_signatures()``) are then called in-process, in
     the same order and from the same seed-generator state, so signatures
     that draw noise draw the same numbers; each output must match to
@@ -84,7 +90,8 @@ def assert_saved_model_round_trip(model, tmp_path, inputs, atol=1e-5, rtol=1e-5,
             for every signature (``{}`` for one without inputs). Arrays are
             cast to the signature's dtypes.
         atol, rtol: tolerances of the output comparison.
-        timeout: seconds the loading process may take.
+        timeout: seconds the loading may take (the first call's include the
+            loader's start, a TensorFlow import).
 
     Returns:
         ``{signature name: {output name: numpy array}}``, the served outputs,
@@ -106,7 +113,7 @@ def assert_saved_model_round_trip(model, tmp_path, inputs, atol=1e-5, rtol=1e-5,
 
     signatures = model.serving_signatures()
     inputs = _check_inputs(signatures, inputs)
-    work = pathlib.Path(tmp_path) / "saved_model_round_trip"
+    work = (pathlib.Path(tmp_path) / "saved_model_round_trip").absolute()  # for the loader
     work.mkdir(parents=True, exist_ok=True)
     generator = getattr(model, "seed_generator", None)
     state = None if generator is None else keras.ops.convert_to_numpy(generator.state)
@@ -116,13 +123,8 @@ def assert_saved_model_round_trip(model, tmp_path, inputs, atol=1e-5, rtol=1e-5,
     (work / "request.json").write_text(json.dumps({
         "path": path, "inputs": str(work / "inputs.npz"), "outputs": str(work / "out.npz"),
         "signatures": sorted(inputs), "forbidden": list(FORBIDDEN_IN_SERVING)}))
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    # -c, not the file's path: its folder (inside kgen) must not be on sys.path.
-    proc = subprocess.run([sys.executable, "-c", _LOADER.read_text(),
-                           str(work / "request.json")], cwd=work, env=env,
-                          capture_output=True, text=True, timeout=timeout)
-    assert proc.returncode == 0, f"loading without kgen failed:\n{proc.stderr[-3000:]}"
+    error = _serve(work, timeout)
+    assert error is None, f"loading without kgen failed:\n{error}"
     served = {}
     with np.load(work / "out.npz") as out:
         for key in out.files:
@@ -149,6 +151,25 @@ def assert_saved_model_round_trip(model, tmp_path, inputs, atol=1e-5, rtol=1e-5,
                                 f"{expected.shape}, max |difference| {gap}")
     assert not problems, "served outputs differ from the model's:\n" + "\n".join(problems)
     return served
+
+
+def _serve(work, timeout):
+    """Serves ``work/request.json`` without kgen; ``None``, or what went wrong."""
+    global _WORKER
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    # -c, not the file's path: its folder (inside kgen) must not be on sys.path.
+    code = _LOADER.read_text()
+    if _workers.fresh_process():
+        proc = subprocess.run([sys.executable, "-c", code, str(work / "request.json")],
+                              cwd=work, env=env, capture_output=True, text=True,
+                              timeout=timeout)
+        return None if proc.returncode == 0 else proc.stderr[-3000:]
+    if _WORKER is None:  # its working directory: a fresh one, outside the repository
+        _WORKER = _workers.Worker("the SavedModel loader",
+                                  [sys.executable, "-c", code, "--serve"], env)
+    reply = _WORKER.call({"request": str(work / "request.json")}, timeout)
+    return None if reply["ok"] else reply["traceback"][-3000:]
 
 
 def _check_inputs(signatures, inputs):
