@@ -98,6 +98,28 @@ def test_flow_bijectors_bypass_the_tfp_cache():
     np.testing.assert_allclose(bijector.inverse(y).numpy(), x.numpy())
 
 
+def test_a_chain_walk_runs_each_step_once():
+    # tfb.Chain / tfb.Invert of kgen steps are TFP's private _Chain / _Invert; a walk that
+    # missed them ran each step ~3 times per log_prob (TFP's inverse + log-det, uncached).
+    calls = []
+
+    def step(scale):
+        def forward(x):
+            calls.append("forward")
+            return scale * x, tf.fill(tf.shape(x)[:1], 3.0 * math.log(scale))
+
+        def inverse(y):
+            calls.append("inverse")
+            return y / scale, -tf.fill(tf.shape(y)[:1], 3.0 * math.log(scale))
+        return FlowBijector(forward, inverse, 1)
+
+    chain = tfb.Chain([step(2.0), tfb.Invert(step(4.0))])
+    x, ildj = inverse_and_log_det(chain, tf.ones((2, 3)), 1)
+    assert calls == ["inverse", "forward"]
+    np.testing.assert_allclose(x.numpy(), 2.0)  # y / 2 then * 4
+    np.testing.assert_allclose(ildj.numpy(), 3.0 * (math.log(4.0) - math.log(2.0)), rtol=1e-6)
+
+
 def test_coupling_structure_from_the_jacobian():
     # Conditioning dimensions map to themselves; a transformed one depends on itself
     # and on conditioning dimensions only.
