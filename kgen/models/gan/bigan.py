@@ -39,8 +39,8 @@ class BiGAN(GAN):
     learned inference (ALI, Dumoulin et al. 2016, arXiv:1606.00704): a generator
     G(z), z ~ N(0, I) (ALI's prior), a deterministic encoder E(x) and a discriminator
     D(x, z) that tells real pairs (x, E(x)) from generated pairs (G(z), z). At the
-    optimum E inverts G (Donahue et al., thm. 2), so ``encode`` gives features and
-    ``reconstruct`` = G(E(x)).
+    optimum E inverts G (Donahue et al., thm. 2), so ``encode`` gives features,
+    ``decode`` = G(z) and ``reconstruct`` = G(E(x)).
 
     G and E form one player, ``"generator"`` (its variables are both networks', one
     optimizer as in the papers): ``compile(optimizer={"generator": ...,
@@ -125,6 +125,14 @@ class BiGAN(GAN):
         x = checks.data_array("x", x, self.event_shape, value_range=self.data_range)
         return self.encoder(tf.constant(x), training=False)
 
+    def decode(self, z, ema=None):
+        """G(z), ``[batch, *event_shape]``: the contract's name for ``generate``.
+
+        Raises:
+            ValueError: as ``generate`` (naming ``z`` or ``ema``).
+        """
+        return self.generate(z, ema=ema)
+
     def reconstruct(self, x, ema=None):
         """G(E(x)), ``[batch, *event_shape]``; ``ema`` as ``generate``."""
         return self._generate(self.encode(x), self._use_ema(ema))
@@ -170,9 +178,10 @@ class BiGAN(GAN):
 
     # --- serving and config -------------------------------------------------------
     def serving_signatures(self):
-        """``GAN``'s (``generate(z)``, ``sample(num_samples)``), ``encode(x)`` -> ``z``
-        and ``reconstruct(x)`` -> ``x``."""
+        """``GAN``'s (``generate(z)``, ``sample(num_samples)``), ``encode(x)`` -> ``z``,
+        ``decode(z)`` -> ``x`` (as ``generate``) and ``reconstruct(x)`` -> ``x``."""
         x_spec = tf.TensorSpec((None,) + self.event_shape, tf.float32, name="x")
+        z_spec = tf.TensorSpec((None, self.latent_dim), tf.float32, name="z")
         ema = bool(self.ema)
 
         def encode(x):
@@ -183,6 +192,8 @@ class BiGAN(GAN):
 
         return {**super().serving_signatures(),
                 "encode": tf.function(encode, input_signature=[x_spec]),
+                "decode": tf.function(lambda z: {"x": self._generate(z, ema)},
+                                      input_signature=[z_spec]),
                 "reconstruct": tf.function(reconstruct, input_signature=[x_spec])}
 
     def get_config(self):

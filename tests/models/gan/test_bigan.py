@@ -1,5 +1,6 @@
-"""BiGAN / ALI: the two players' losses by hand, which step moves which network, encode and
-reconstruct, an XLA fit, round trips with encode / reconstruct served, presets, bad input."""
+"""BiGAN / ALI: the two players' losses by hand, which step moves which network, encode,
+decode and reconstruct, an XLA fit, round trips with encode / decode / reconstruct served,
+presets, bad input."""
 
 import keras
 import numpy as np
@@ -103,7 +104,7 @@ def test_images_round_trip_through_the_dcgan_networks_in_safe_mode(tmp_path):
         model.generator_optimizer.variables) > 2 * len(model.generator.trainable_variables)
 
 
-def test_the_saved_model_serves_encode_and_reconstruct_without_kgen(tmp_path):
+def test_the_saved_model_serves_encode_decode_and_reconstruct_without_kgen(tmp_path):
     model = _compiled(toy(ema_decay=0.5))
     model.fit(_points(), batch_size=20, epochs=1, verbose=0)
     x = _points(5, seed=2)
@@ -111,10 +112,15 @@ def test_the_saved_model_serves_encode_and_reconstruct_without_kgen(tmp_path):
     z = np.random.default_rng(0).normal(size=(6, 2)).astype(np.float32)
     served = testing.assert_saved_model_round_trip(model, tmp_path / "sm", {
         "serving_default": {"z": z}, "generate": {"z": z},
-        "sample": {"num_samples": np.int32(3)}, "encode": {"x": x}, "reconstruct": {"x": x}})
+        "sample": {"num_samples": np.int32(3)}, "encode": {"x": x}, "decode": {"z": z},
+        "reconstruct": {"x": x}})
     np.testing.assert_allclose(served["encode"]["z"], model.encode(x).numpy(), rtol=1e-5)
     np.testing.assert_allclose(served["reconstruct"]["x"], model.reconstruct(x).numpy(),
                                rtol=1e-5)
+    # decode(z) is G(z) with the EMA weights, as generate.
+    np.testing.assert_allclose(model.decode(z).numpy(), model.generate(z).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(served["decode"]["x"], model.decode(z).numpy(), rtol=1e-5)
+    assert not np.allclose(model.decode(z, ema=False).numpy(), model.decode(z).numpy())
 
 
 def test_presets_build_an_encoder_and_a_joint_discriminator():
