@@ -11,8 +11,9 @@ middle RBMs double both, Salakhutdinov & Hinton 2012, Neural Computation 24(8)):
 
 with the CD surrogate F(a_data) - mean F(a~) of the free energy of that RBM with
 tied copies, F(a) = -up * b_l.a - down * sum_j softplus(b_{l+1} + up * (a W)_j).
-Once composed, a middle layer gets x_{l-1} W_l + x_{l+1} W_{l+1}^T: the average of
-the two doubled inputs each RBM was trained with.
+Once composed, a middle layer gets b_l + x_{l-1} W_l + x_{l+1} W_{l+1}^T: the
+average of the two doubled inputs each RBM was trained with, since RBM l > 0 keeps
+the visible bias b_l that RBM l-1 learned as its hidden bias (``variables``).
 """
 
 import tensorflow as tf
@@ -64,8 +65,17 @@ def negative(model, layer, a, num_steps, seed=None):
 
 
 def variables(model, layer):
-    """The weights RBM ``layer`` trains."""
-    return [model.kernels[layer], model.biases[layer], model.biases[layer + 1]]
+    """The weights RBM ``layer`` trains: W_{l+1} and b_{l+1}, and b_0 for RBM 0.
+
+    Above the bottom, the visible bias b_l is RBM l-1's trained hidden bias,
+    frozen: ``up(model, l - 1, .)`` draws this RBM's data with it, so training it
+    here would move the data as the RBM learns and overwrite the lower RBM's
+    bias. (Salakhutdinov's code trains a separate generative visible bias and
+    discards it; sharing b_l makes a composed middle layer's input exactly the
+    average of the two conditionals the RBMs were trained with.)
+    """
+    below = [model.biases[layer]] if layer == 0 else []
+    return [model.kernels[layer]] + below + [model.biases[layer + 1]]
 
 
 def step(model, v):

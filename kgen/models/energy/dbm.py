@@ -50,7 +50,8 @@ class DBM(partition.StoredLogPartition, GenerativeModel):
     base rates of the first 1,000 examples and starts the chains' visible
     layer at examples. **Greedy pre-training** (sec. 3.1): ``pretrain_layer(i)``
     then ``fit`` trains RBM i alone with doubled weights by CD-k
-    (``energy/_dbm_pretrain.py``), bottom-up; ``pretrain_layer(None)`` returns
+    (``energy/_dbm_pretrain.py``), bottom-up; above the bottom its visible
+    bias stays RBM i-1's hidden bias, which makes its data; ``pretrain_layer(None)`` returns
     to joint PCD training. log Z: ``exact_log_partition`` (tiny models,
     enumerating the odd layers) or ``kgen.models.energy.dbm_ais_log_partition``.
 

@@ -152,14 +152,23 @@ def test_greedy_pretraining_trains_one_doubled_rbm_at_a_time():
     np.testing.assert_allclose(tape.gradient(loss, model.kernels[0]).numpy(),
                                -2 * (data.T @ q(data) - neg.T @ q(neg)) / 32, atol=1e-6)
     model.compile(optimizer=keras.optimizers.SGD(0.1))
-    for layer, moved, kept in ((0, 0, 1), (1, 1, 0)):
+    # RBM 1 leaves b_1 alone: it is RBM 0's hidden bias, which makes RBM 1's data
+    # sigmoid(b_1 + 2 v W_1) (trained, RBM 1's data would shift as it learns).
+    for layer, moved, kept, frozen in ((0, 0, 1, (2,)), (1, 1, 0, (0, 1))):
         model.pretrain_layer(layer)
-        before = [w.numpy() for w in model.kernels] + [model.biases[2 * kept].numpy()]
+        before = [w.numpy() for w in model.kernels]
+        biases = [b.numpy() for b in model.biases]
         history = model.fit(data, batch_size=16, epochs=1, verbose=0).history
         assert set(DBM.metric_names) <= set(history)
         assert not np.array_equal(before[moved], model.kernels[moved].numpy())
         np.testing.assert_array_equal(before[kept], model.kernels[kept].numpy())
-        np.testing.assert_array_equal(before[2], model.biases[2 * kept].numpy())
+        for l in range(3):
+            if l in frozen:
+                np.testing.assert_array_equal(biases[l], model.biases[l].numpy())
+            else:
+                assert not np.array_equal(biases[l], model.biases[l].numpy()), l
+    assert [v.path for v in _dbm_pretrain.variables(deep, 1)] == [deep.kernels[1].path,
+                                                                  deep.biases[2].path]
     chains = np.array(model.chains)
     model.pretrain_layer(None)  # joint PCD training moves the chains
     model.fit(data, batch_size=16, epochs=1, verbose=0)
