@@ -46,6 +46,17 @@ def coupling_mask(event_shape, mask_type, parity):
     return mask.astype(np.float32)
 
 
+def weight_seed(seed, index):
+    """The seed of a layer's ``index``-th initial weight, from the layer's ``seed``
+    (``None`` stays ``None``): a hash of both by ``numpy.random.SeedSequence``, an
+    int in ``[0, 2**31)``. Unlike ``seed + index``, neighbouring layers' seeds
+    (``FlowModel.layer_seed`` gives consecutive ints) never give two weights the
+    same seed, hence the same initial values, short of a hash collision."""
+    if seed is None:
+        return None
+    return int(np.random.SeedSequence([seed, index]).generate_state(1)[0] >> 1)
+
+
 class _Coupling(FlowLayer):
     """Shared by the coupling layers: the mask and the conditioning network
     ``b * x -> params`` (``[batch, *event_shape, params]``)."""
@@ -69,11 +80,9 @@ class _Coupling(FlowLayer):
         super().build(input_shape)
         shape = tuple(input_shape[1:])
         self.mask = tf.constant(coupling_mask(shape, self.mask_type, self.parity))
-        seeds = iter((self.seed or 0) + k for k in range(1000))  # distinct per weight
-        glorot = lambda: keras.initializers.GlorotUniform(  # noqa: E731
-            seed=None if self.seed is None else next(seeds))
-        out_init = keras.initializers.RandomNormal(
-            stddev=1e-3, seed=None if self.seed is None else next(seeds))
+        seeds = (weight_seed(self.seed, k) for k in range(1000))  # one per weight
+        glorot = lambda: keras.initializers.GlorotUniform(seed=next(seeds))  # noqa: E731
+        out_init = keras.initializers.RandomNormal(stddev=1e-3, seed=next(seeds))
         if len(shape) == 1:
             self.net = [keras.layers.Dense(u, activation=self.activation, name=f"dense_{i}",
                                            kernel_initializer=glorot())
@@ -213,4 +222,4 @@ class AdditiveCoupling(_Coupling):
         return x - self._shift(x), tf.zeros(tf.shape(x)[:1], x.dtype)
 
 
-__all__ = ["AdditiveCoupling", "AffineCoupling", "coupling_mask"]
+__all__ = ["AdditiveCoupling", "AffineCoupling", "coupling_mask", "weight_seed"]

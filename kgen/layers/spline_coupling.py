@@ -11,7 +11,7 @@ import tensorflow_probability as tfp
 from kgen import checks
 from kgen.bijectors.flow_bijector import NoCache, forward_and_log_det, inverse_and_log_det
 from kgen.bijectors.masked_autoregressive import _keep_last
-from kgen.layers.coupling import _Coupling
+from kgen.layers.coupling import _Coupling, weight_seed
 from kgen.layers.flow_layer import FlowLayer
 from kgen.layers.made import _ORDERS, MADE
 from kgen.serialization import register_serializable
@@ -194,7 +194,7 @@ class MaskedSplineStep(FlowLayer):
         self.context_units = context_units
         self.activation = keras.activations.get(activation)
         self.seed = checks.seed("seed", seed)
-        init = lambda k: (None if self.seed is None else self.seed + k)  # noqa: E731
+        init = lambda k: weight_seed(self.seed, k)  # noqa: E731
         self.made = MADE(self.event_size, self.hidden_units,
                          params=spline_params(self.num_bins), activation=self.activation,
                          input_order=self.input_order, context_units=context_units,

@@ -2,6 +2,7 @@
 factor-out, gradients for every variable, temperature, bits/dim, .keras and SavedModel,
 a jit-compiled fit, bad arguments."""
 
+import itertools
 import math
 
 import keras
@@ -11,7 +12,7 @@ import tensorflow as tf
 
 import kgen.models
 from kgen import testing
-from kgen.models.flows import FactorOut, Glow
+from kgen.models.flows import FactorOut, Glow, RealNVP
 from tests.models.flows.flow_factories import levels, randomize
 
 SHAPE = (4, 4, 2)
@@ -105,6 +106,22 @@ def test_every_variable_is_a_trainable_weight_and_gets_a_gradient():
     assert not missing, f"no gradient for {missing}"
     fixed = {w.path.split("/")[-1] for w in model.non_trainable_weights}
     assert fixed == {"initialized", "permutation", "sign"}
+
+
+@pytest.mark.parametrize("make", [
+    lambda: Glow(event_shape=SHAPE, num_steps=2, num_scales=1, filters=4, num_blocks=2,
+                 seed=0),
+    lambda: Glow(event_shape=(4,), num_steps=3, hidden_units=(8, 8, 8, 8), seed=0),
+    lambda: RealNVP(event_shape=SHAPE, num_flows=2, num_scales=1, filters=4,
+                    num_blocks=1, seed=0)], ids=["glow_images", "glow_vectors", "realnvp"])
+def test_no_two_initial_kernels_of_a_seeded_flow_are_equal(make):
+    # Each coupling seeded weight k with seed + k while neighbouring couplings' seeds
+    # are 1-2 apart: coupling_0_0/block_1_0 was coupling_0_1/block_0_0, and so on.
+    kernels = [(w.path, w.numpy()) for w in make().weights if "kernel" in w.path]
+    assert len(kernels) >= 10
+    same = [(a, b) for (a, u), (b, v) in itertools.combinations(kernels, 2)
+            if u.shape == v.shape and np.array_equal(u, v)]
+    assert not same
 
 
 def test_vector_glow_is_normalized_on_a_grid():

@@ -2,6 +2,8 @@
 coupling and autoregressive steps (inverse, log-det, Jacobian structure), and the
 NeuralSplineFlow model (normalized on a grid, gradients, .keras, SavedModel, XLA fit)."""
 
+import itertools
+
 import keras
 import numpy as np
 import pytest
@@ -103,6 +105,18 @@ def _nsf(transform, seed=0, num_flows=2):
     model.initialize_from_data((rng.normal(size=(64, 2)) * [1.0, 0.5] + [0.5, -0.5])
                                .astype("float32"))
     return randomize(model, scale=0.15, seed=seed)
+
+
+def test_no_two_initial_kernels_of_a_seeded_spline_flow_are_equal():
+    # Neighbouring spline couplings' seeds are 2 apart and each weight k was seeded
+    # seed + k: spline_0/dense_3 was spline_1/dense_1.
+    model = NeuralSplineFlow((4,), num_flows=3, num_bins=3, hidden_units=(8, 8, 8, 8),
+                             seed=0)
+    kernels = [(w.path, w.numpy()) for w in model.weights if "kernel" in w.path]
+    assert len(kernels) == 15
+    same = [(a, b) for (a, u), (b, v) in itertools.combinations(kernels, 2)
+            if u.shape == v.shape and np.array_equal(u, v)]
+    assert not same
 
 
 @pytest.mark.parametrize("transform", ["coupling", "autoregressive"])
