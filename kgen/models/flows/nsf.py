@@ -1,5 +1,7 @@
 """Neural spline flows (Durkan et al. 2019): rational-quadratic coupling or autoregressive."""
 
+import keras
+
 from kgen import checks
 from kgen.layers.actnorm import ActNorm
 from kgen.layers.invertible_conv import InvertibleConv1x1
@@ -37,7 +39,8 @@ class NeuralSplineFlow(FlowModel):
         num_bins: int >= 2, bins per spline (the paper: 8 on its 2-D toys).
         bound: float > 0, the spline interval's half width B.
         hidden_units: the conditioners' hidden widths.
-        activation: their hidden activation.
+        activation: their hidden activation (a name or a Keras activation function;
+            ``get_config`` holds its serialized name).
         linear: bool, an LU-decomposed invertible linear map before each spline.
         actnorm: bool, an ActNorm before each step.
         num_levels, logit_alpha, data_init, seed, **kwargs: as ``FlowModel``.
@@ -75,7 +78,7 @@ class NeuralSplineFlow(FlowModel):
         self.num_bins, self.bound = _check_spline(num_bins, bound)
         self.hidden_units = tuple([hidden_units] if isinstance(hidden_units, int)
                                   else hidden_units)
-        self.activation = activation
+        self.activation = keras.activations.get(activation)
         for name, value in (("linear", linear), ("actnorm", actnorm)):
             if not isinstance(value, bool):
                 raise TypeError(f"`{name}` must be True or False. Received: {name}={value!r}")
@@ -103,7 +106,8 @@ class NeuralSplineFlow(FlowModel):
     def get_config(self):
         return {**super().get_config(), "num_flows": self.num_flows,
                 "transform": self.transform, "num_bins": self.num_bins, "bound": self.bound,
-                "hidden_units": list(self.hidden_units), "activation": self.activation,
+                "hidden_units": list(self.hidden_units),
+                "activation": keras.activations.serialize(self.activation),
                 "linear": self.linear, "actnorm": self.actnorm}
 
 
