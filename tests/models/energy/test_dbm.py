@@ -9,7 +9,9 @@ import tensorflow as tf
 
 import kgen.models
 from kgen import testing
-from kgen.models.energy import DBM, _dbm_pretrain, base_rate_logits, dbm_ais_log_partition
+from kgen.models.base import sub_seed
+from kgen.models.energy import (DBM, _dbm_pretrain, base_rate_logits, dbm_ais,
+                                dbm_ais_log_partition)
 
 
 def _dbm(num_visible=4, hidden_units=(3, 2), scale=1.0, seed=0, mean_field_steps=50,
@@ -94,6 +96,54 @@ def test_ais_is_within_0_05_nats_of_the_exact_log_z():
     testing.assert_raises_naming(ValueError, "num_runs", dbm_ais_log_partition, model,
                                  num_betas=10, num_runs=0)
     testing.assert_raises_naming(ValueError, "model", dbm_ais_log_partition, object())
+
+
+def test_ais_log_weight_is_one_float64_difference_on_a_wide_dbm():
+    # 784-500-1000, weights ~N(0, 0.05^2): |log p*_1| > 300 nats. One step beta 0 -> 1
+    # from the runs' start states: log w against a float64 reference to 1e-9 (measured
+    # 1e-13); the difference of two float32 log p* (the old code) is off by ~8e-5.
+    model = DBM(num_visible=784, hidden_units=(500, 1000), seed=0)
+    rng = np.random.default_rng(0)
+    for w in model.kernels:
+        w.assign(0.05 * rng.normal(size=w.shape).astype("float32"))
+    for b in model.biases:
+        b.assign(0.5 * rng.normal(size=b.shape).astype("float32"))
+    base = (0.5 * rng.normal(size=784)).astype("float32")
+    log_w = dbm_ais_log_partition(model, betas=[0.0, 1.0], num_runs=20, seed=3,
+                                  base_logits=base)["log_weights"]
+    seed = tf.constant(3, tf.int64)  # the start states, drawn as the runs draw them
+    xs = [model.uniform((20, n), seed=sub_seed(seed, l)) < 0.5
+          for l, n in enumerate(model.sizes)]
+    xs[0] = model.uniform((20, 784), seed=sub_seed(seed, 3)) < tf.sigmoid(base)
+    xs = [x.numpy().astype(np.float64) for x in xs]
+    ws = [np.asarray(w, np.float64) for w in model.kernels]
+    bs = [np.asarray(b, np.float64) for b in model.biases]
+    a = bs[1] + xs[0] @ ws[0] + xs[2] @ ws[1].T
+    log_p1 = xs[0] @ bs[0] + xs[2] @ bs[2] + np.logaddexp(0.0, a).sum(1)
+    log_p0 = xs[0] @ base.astype(np.float64) + 500 * np.log(2.0)
+    reference = log_p1 - log_p0
+    assert np.abs(log_p1).min() > 300
+    np.testing.assert_allclose(log_w, reference, rtol=0, atol=1e-9)
+    x32 = [tf.constant(x, tf.float32) for x in xs]
+
+    def log_p32(beta):  # the old code's float32 log p*_beta
+        return ((1 - beta) * tf.linalg.matvec(x32[0], base)
+                + beta * (tf.linalg.matvec(x32[0], model.biases[0])
+                          + tf.linalg.matvec(x32[2], model.biases[2]))
+                + tf.reduce_sum(tf.nn.softplus(beta * model._input(1, x32)), -1)).numpy()
+    old = log_p32(1.0).astype(np.float64) - log_p32(0.0)
+    assert np.abs(old - reference).max() > 1e-6
+    # A step of the paper's schedule, 0.9 -> 0.9001 (increments ~1e-2 nats).
+    beta0, beta1 = (float(np.float32(b)) for b in (0.9, 0.9001))
+    step = dbm_ais._log_weight_step(
+        x32, dbm_ais._odd_inputs([tf.constant(w) for w in ws], [tf.constant(b) for b in bs],
+                                 x32), [tf.constant(b) for b in bs],
+        tf.constant(base, tf.float64), tf.constant(beta0, tf.float64), beta1)
+    exact = ((beta1 - beta0) * (xs[0] @ (bs[0] - base) + xs[2] @ bs[2])
+             + (np.logaddexp(0.0, beta1 * a) - np.logaddexp(0.0, beta0 * a)).sum(1))
+    np.testing.assert_allclose(step.numpy(), exact, rtol=0, atol=1e-9)
+    old = log_p32(beta1).astype(np.float64) - log_p32(beta0)
+    assert np.abs(old - exact).max() > 1e-6
 
 
 def test_gibbs_chains_reach_the_enumerated_distribution():
