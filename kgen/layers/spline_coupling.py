@@ -17,7 +17,8 @@ from kgen.layers.made import _ORDERS, MADE
 from kgen.serialization import register_serializable
 
 tfb = tfp.bijectors
-# Smallest bin width / height (as a share of 2B) and knot slope (nflows' defaults).
+# Smallest bin width / height (absolute, in the units of x: every bin is at least this
+# wide and high, whatever B) and knot slope (nflows' defaults).
 MIN_BIN_SIZE = 1e-3
 MIN_SLOPE = 1e-3
 # softplus(0 + offset) + MIN_SLOPE = 1: a zero network output gives slope 1 at every knot.
@@ -180,6 +181,10 @@ class MaskedSplineStep(FlowLayer):
 
     Input shape:
         ``[batch, event_size]``.
+
+    Raises:
+        ValueError / TypeError: naming ``event_size``, ``num_bins``, ``bound``,
+            ``input_order`` or ``context_units`` (not ``None`` or an int >= 1).
     """
 
     def __init__(self, event_size, num_bins=8, bound=3.0, hidden_units=(64, 64),
@@ -191,13 +196,14 @@ class MaskedSplineStep(FlowLayer):
         self.hidden_units = tuple([hidden_units] if isinstance(hidden_units, int)
                                   else hidden_units)
         self.input_order = checks.one_of("input_order", input_order, set(_ORDERS))
-        self.context_units = context_units
+        self.context_units = (None if context_units is None
+                              else checks.positive_int("context_units", context_units))
         self.activation = keras.activations.get(activation)
         self.seed = checks.seed("seed", seed)
         init = lambda k: weight_seed(self.seed, k)  # noqa: E731
         self.made = MADE(self.event_size, self.hidden_units,
                          params=spline_params(self.num_bins), activation=self.activation,
-                         input_order=self.input_order, context_units=context_units,
+                         input_order=self.input_order, context_units=self.context_units,
                          kernel_initializer=keras.initializers.GlorotUniform(seed=init(0)),
                          output_kernel_initializer=keras.initializers.RandomNormal(
                              stddev=1e-3, seed=init(1)), name="made")

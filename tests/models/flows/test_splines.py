@@ -197,5 +197,12 @@ def test_registered_and_bad_arguments_are_named():
     testing.assert_raises_naming(TypeError, "linear", NeuralSplineFlow, linear=1)
     testing.assert_raises_naming(ValueError, "num_bins", SplineCoupling, num_bins=1)
     testing.assert_raises_naming(ValueError, "bound", MaskedSplineStep, 2, bound=-1.0)
+    testing.assert_raises_naming(ValueError, "context_units", MaskedSplineStep, 2,
+                                 context_units=0)
+    testing.assert_raises_naming(TypeError, "context_units", MaskedSplineStep, 2,
+                                 context_units=2.0)
+    # A numpy integer is checked and kept as an int (the config was not JSON).
+    step = MaskedSplineStep(2, context_units=np.int64(3))
+    assert type(step.context_units) is int and json.dumps(step.get_config())
     testing.assert_raises_naming(ValueError, "made", spline_autoregressive_flow,
                                  MADE(2, (4,), params=2), 8, 3.0)
