@@ -251,7 +251,8 @@ class DBN(partition.StoredLogPartition, GenerativeModel):
             num_samples: int >= 1.
             seed: optional int >= 0; ``None`` draws from the models' generators.
             num_steps: int >= 1 sweeps in the top RBM; default 1,000.
-            mean: if True, the last step returns p(v | h_1) instead of v.
+            mean: if True, the last step returns p(v | h_1) instead of v (with
+                one RBM, the last Gibbs sweep's p(v | h_1)).
             **condition: none; the model is unconditional.
 
         Returns:
@@ -271,7 +272,9 @@ class DBN(partition.StoredLogPartition, GenerativeModel):
         return self._compiled_sample(num_samples, num_steps, seed, mean)
 
     def _sample(self, num_samples, num_steps, seed=None, mean=False):
-        h = self.top._sample(num_samples, num_steps, sub_seed(seed, 0))
+        # With one RBM the top's visible layer is v: its mean is the returned mean.
+        h = self.top._sample(num_samples, num_steps, sub_seed(seed, 0),
+                             mean and self.num_layers == 1)
         for i in range(self.num_layers - 2, -1, -1):
             probs = self.rbms[i].visible_probabilities(h)
             h = probs if mean and i == 0 else _gibbs.bernoulli(self.uniform, probs,

@@ -10,6 +10,7 @@ import tensorflow as tf
 import kgen.metrics
 import kgen.models
 from kgen import testing
+from kgen.models.base import sub_seed
 from kgen.models.energy import DBN, RBM
 
 
@@ -97,6 +98,11 @@ def test_top_down_samples_follow_the_generative_model():
     np.testing.assert_array_less(np.abs(frequencies - p), 5 * np.sqrt(p * (1 - p) / n) + 1e-4)
     means = model.sample(3, seed=4, mean=True).numpy()
     assert means.shape == (3, 5) and not set(np.unique(means)) <= {0.0, 1.0}
+    # One RBM: the mean is the top RBM's p(v | h) of the last sweep, as RBM.sample's.
+    single = _dbn(num_visible=5, hidden_units=(3,))
+    means = single.sample(3, seed=4, num_steps=2, mean=True).numpy()
+    assert np.all((means > 0) & (means < 1)) and not set(np.unique(means)) <= {0.0, 1.0}
+    np.testing.assert_array_equal(means, single.top._sample(3, 2, sub_seed(4, 0), True))
     np.testing.assert_array_equal(model.sample(4, seed=5).numpy(), model.sample(4, seed=5))
     image = DBN(event_shape=(2, 3, 1), hidden_units=(4, 2), seed=0)
     assert image.sample(2, num_steps=2).shape == (2, 2, 3, 1)
