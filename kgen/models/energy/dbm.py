@@ -51,7 +51,10 @@ class DBM(partition.StoredLogPartition, GenerativeModel):
     layer at examples. **Greedy pre-training** (sec. 3.1): ``pretrain_layer(i)``
     then ``fit`` trains RBM i alone with doubled weights by CD-k
     (``energy/_dbm_pretrain.py``), bottom-up; above the bottom its visible
-    bias stays RBM i-1's hidden bias, which makes its data; ``pretrain_layer(None)`` returns
+    bias stays RBM i-1's hidden bias, which makes its data; one optimizer
+    serves every RBM and the joint training, so its iteration count (Adam's bias
+    correction, learning-rate schedules) carries over: use SGD (as the paper)
+    or ``compile`` afresh before each ``fit``; ``pretrain_layer(None)`` returns
     to joint PCD training. log Z: ``exact_log_partition`` (tiny models,
     enumerating the odd layers) or ``kgen.models.energy.dbm_ais_log_partition``.
 

@@ -44,6 +44,9 @@ class DBN(partition.StoredLogPartition, GenerativeModel):
     or ``dbn.fit_layerwise(data, epochs=10)``, the same loop. ``active_layer``
     is in the config, so a saved DBN resumes at its layer. One optimizer
     serves all layers (``compile`` once); only the active RBM's weights move.
+    In the loop above its iteration count (Adam's bias correction, schedules)
+    carries over between layers (use SGD, or ``compile`` afresh per layer);
+    ``fit_layerwise`` restores its pre-training state before each layer.
     With ``data_init`` the first ``fit`` of a layer sets its visible biases to
     the base rates of (and its PCD chains at) its first 1,000 inputs.
 
@@ -194,14 +197,21 @@ class DBN(partition.StoredLogPartition, GenerativeModel):
         self.train_function = self.test_function = None
 
     def fit_layerwise(self, x=None, epochs=1, **kwargs):
-        """``train_layer(i)`` and ``fit(x, epochs=epochs, **kwargs)`` for i = 0 ... L-1.
+        """``train_layer(i)`` and ``fit(x, epochs=epochs, **kwargs)`` for i = 0 ... L-1,
+        each layer from the optimizer's state before the first (its variables:
+        iteration count, slots, learning rate), as if compiled afresh.
 
         Returns:
             The list of the L ``History`` objects.
         """
-        histories = []
+        histories, start = [], None
         for index in range(self.num_layers):
             self.train_layer(index)
+            if getattr(self, "optimizer", None) is not None:
+                self.build_optimizers()
+                start = start or [v.numpy() for v in self.optimizer.variables]
+                for variable, value in zip(self.optimizer.variables, start):
+                    variable.assign(value)
             histories.append(self.fit(x, epochs=epochs, **kwargs))
         return histories
 

@@ -136,6 +136,14 @@ def test_greedy_layerwise_fit_trains_one_rbm_at_a_time():
     deep.fit = lambda x, **kwargs: calls.append((deep.active_layer, kwargs)) or len(calls)
     assert deep.fit_layerwise(_data(), epochs=3, verbose=0) == [1, 2, 3]
     assert calls == [(i, {"epochs": 3, "verbose": 0}) for i in range(3)]
+    # Each layer starts from the optimizer's state before the first: Adam's iteration
+    # count (its bias correction) is the last layer's 4 steps, not 8.
+    adam = DBN(num_visible=6, hidden_units=(4, 3), seed=0)
+    adam.compile(optimizer=keras.optimizers.Adam(0.01))
+    adam.fit_layerwise(_data(), batch_size=16, verbose=0)
+    assert int(adam.optimizer.iterations) == 4
+    assert not np.array_equal(np.array(adam.top.kernel), np.array(DBN(
+        num_visible=6, hidden_units=(4, 3), seed=0).top.kernel))
 
 
 def test_keras_and_saved_model_round_trips(tmp_path):
