@@ -1,5 +1,7 @@
 """Glow's invertible 1x1 convolution (Kingma & Dhariwal 2018), plain and LU-decomposed."""
 
+import random as python_random
+
 import keras
 import numpy as np
 import scipy.linalg
@@ -12,8 +14,12 @@ from kgen.serialization import register_serializable
 
 def random_rotation(channels, seed=None):
     """A random orthogonal ``[channels, channels]`` float64 matrix (QR of a Gaussian
-    matrix, signs fixed so that the draw is uniform): Glow's initialization of ``W``."""
-    rng = np.random.default_rng(seed)
+    matrix, signs fixed so that the draw is uniform): Glow's initialization of ``W``.
+
+    With ``seed=None`` the generator's seed is drawn from Python's ``random``, as
+    Keras's unseeded initializers draw theirs, so ``keras.utils.set_random_seed``
+    reproduces the rotation (``default_rng(None)`` would read the OS entropy)."""
+    rng = np.random.default_rng(python_random.randint(1, 10**9) if seed is None else seed)
     q, r = np.linalg.qr(rng.normal(size=(channels, channels)))
     return q * np.sign(np.diag(r))
 
@@ -52,7 +58,8 @@ class InvertibleConv1x1(FlowLayer):
 
     Args:
         lu_decomposed: bool, the LU parametrization.
-        seed: optional int >= 0 seeding the initial rotation.
+        seed: optional int >= 0 seeding the initial rotation; ``None`` follows
+            ``keras.utils.set_random_seed`` (see ``random_rotation``).
         **kwargs: base ``keras.layers.Layer`` arguments (e.g. ``name``).
 
     Call arguments, Returns: as ``FlowLayer`` (no context).

@@ -1,12 +1,14 @@
 """Glow's invertible 1x1 convolution: inverse, log-det against the autodiff Jacobian and
 log|det W|, the LU factors, and the LU path under XLA without a determinant op."""
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from kgen import testing
 from kgen.layers import InvertibleConv1x1
+from kgen.models.flows import Glow
 from tests.models.flows.flow_factories import randomize
 
 DETERMINANT_OPS = {"MatrixDeterminant", "LogMatrixDeterminant"}
@@ -99,6 +101,24 @@ def test_the_lu_path_compiles_with_xla_and_has_no_determinant_op():
     graph_ops = {op.type for op in fn.get_concrete_function(
         tf.TensorSpec((None, 4, 4, 4))).graph.get_operations()}
     assert graph_ops & DETERMINANT_OPS
+
+
+def test_unseeded_rotations_follow_keras_global_seeding():
+    def build():
+        layer = InvertibleConv1x1(lu_decomposed=False)
+        layer.build((None, 4))
+        glow = Glow(event_shape=(3,), num_steps=1, hidden_units=(4,))
+        return [layer.kernel.numpy()] + [w.numpy() for w in glow.weights]
+
+    keras.utils.set_random_seed(0)
+    first = build()
+    keras.utils.set_random_seed(0)
+    again = build()
+    assert len(first) == len(again) > 5
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a, b)
+    other = build()  # no reseeding: another draw
+    assert not np.array_equal(other[0], first[0])
 
 
 def test_bad_arguments_are_named():
