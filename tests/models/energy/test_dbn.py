@@ -70,13 +70,25 @@ def test_the_two_layer_bound_is_the_exact_likelihood_minus_the_kl():
     np.testing.assert_allclose(sampled, bound, atol=0.15)
 
 
-def test_the_three_layer_bound_is_below_the_exact_likelihood():
+def test_the_three_layer_bound_is_the_exact_likelihood_minus_the_kl():
     model = _dbn(num_visible=4, hidden_units=(3, 2, 3), scale=1.0, seed=1)
     v = _states(4)
     exact = _log_marginal(model, 0)
     np.testing.assert_allclose(np.logaddexp.reduce(exact), 0.0, atol=1e-9)
+    # KL(q(h_1, h_2 | v) || p(h_1, h_2 | v)) by enumerating the 2^5 joint states.
+    (w1, b1, c1), (w2, b2, c2) = _rbm(model.rbms[0]), _rbm(model.rbms[1])
+    h = _states(5)
+    h1, h2 = h[:, :3], h[:, 3:]
+    log_q = (_log_bernoulli(h1[None], (v @ w1 + c1)[:, None])
+             + _log_bernoulli(h2, h1 @ w2 + c2)[None])                  # [v, h]
+    top = _log_marginal(model, 2)[(h2 @ [2, 1]).astype(int)]          # log p(h_2)
+    log_joint = (_log_bernoulli(v[:, None], (h1 @ w1.T + b1)[None])
+                 + _log_bernoulli(h1, h2 @ w2.T + b2)[None] + top[None])
+    np.testing.assert_allclose(np.logaddexp.reduce(log_joint, axis=1), exact, atol=1e-9)
+    kl = (np.exp(log_q) * (log_q - (log_joint - exact[:, None]))).sum(1)
     bound = model.lower_bound(v).numpy()
-    assert np.all(bound <= exact + 1e-5) and np.all(bound > exact - 3.0)
+    np.testing.assert_allclose(bound, exact - kl, atol=1e-4)
+    assert np.all(kl > 1e-3)
     sampled = model.lower_bound(v, num_samples=4000, seed=2, exact=False).numpy()
     np.testing.assert_allclose(sampled, bound, atol=0.15)
     # One RBM: the "bound" is the exact log-likelihood.
