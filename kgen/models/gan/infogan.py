@@ -96,7 +96,11 @@ class InfoGAN(GAN):
     ``g_loss`` the source term only), ``info_loss`` = -log Q(c | G(z, c)) (nats, the
     generator step's) and ``mutual_information`` = H(c) - ``info_loss``, the lower
     bound on I(c; G(z, c)) in nats (H(c) = sum log K_i + num_continuous log 2, the
-    differential entropy of U(-1, 1) being log 2).
+    differential entropy of U(-1, 1) being log 2). With ``fixed_std=True`` the bound
+    stays below H(c) even for a perfect Q: sigma = 1 costs each continuous code at
+    least 1/2 log(2 pi) nats of ``info_loss``, so it adds at most
+    log 2 - 1/2 log(2 pi) = -0.226 nats to ``mutual_information`` (only the
+    categorical codes can reach their log K_i).
 
     Args:
         generator: ``keras.Model`` from ``[z, codes]`` (``[batch, latent_dim]``,
@@ -117,8 +121,9 @@ class InfoGAN(GAN):
         inputs: ``[z, codes]``. Returns G(z, codes).
 
     Raises:
-        ValueError / TypeError: as ``GAN``, and naming ``num_categories``,
-            ``num_continuous``, ``info_weight``, a ``generator`` without a
+        ValueError / TypeError: as ``GAN``, and naming ``loss`` if it clips the
+            critic's weights (``"wasserstein"``: the clipping would also clip Q),
+            ``num_categories``, ``num_continuous``, ``info_weight``, a ``generator`` without a
             ``[batch, code_dim]`` codes input or a ``discriminator`` without a
             ``[batch, q_units]`` head; later ``codes``, ``categorical`` or
             ``continuous`` of ``sample`` / ``generate``.
@@ -152,6 +157,11 @@ class InfoGAN(GAN):
             raise ValueError(f"`discriminator` must output [source, q] with q of shape "
                              f"[batch, {q_units}]. Received: a discriminator with output "
                              f"shape {outputs}")
+        if gan_losses.get(kwargs.get("loss", "non_saturating")).clip_weights:
+            raise ValueError(f"`loss` must not clip the critic's weights: GAN's clipping "
+                             f"takes every discriminator weight, the Q head's too, to "
+                             f"[-clip_value, clip_value]. Use e.g. loss='wasserstein_gp'. "
+                             f"Received: loss={kwargs['loss']!r}")
         super().__init__(generator, discriminator, **kwargs)
         self.num_categories, self.num_continuous = _categories(num_categories), num_continuous
         self.fixed_std, self.info_weight = bool(fixed_std), info_weight

@@ -60,6 +60,11 @@ def test_info_loss_is_the_cross_entropies_plus_the_gaussian_nll(fixed_std):
                                math.log(12.0) - expected, rtol=1e-5)
     d_loss, _ = model.discriminator_auxiliary(None, tf.constant(q), tf.constant(codes))
     np.testing.assert_allclose(d_loss, 0.5 * expected, rtol=1e-5)
+    if fixed_std:  # a perfect Q: the continuous code costs 1/2 log(2 pi), the bound's cap
+        perfect = np.concatenate([60.0 * codes[:, :5], codes[:, 5:]], axis=1)
+        _, terms = model.generator_auxiliary(tf.constant(perfect), tf.constant(codes))
+        np.testing.assert_allclose(terms["mutual_information"],
+                                   math.log(12.0) - 0.5 * math.log(2 * math.pi), rtol=1e-6)
 
 
 def test_codes_come_from_the_prior_or_as_chosen():
@@ -171,6 +176,8 @@ def test_bad_input_raises_naming_the_argument():
                                  **kw)  # 7 Q outputs needed
     testing.assert_raises_naming(ValueError, "q_units", kgen.networks.mlp_discriminator, 2,
                                  q_units=0)
+    # Weight clipping would clip the Q head (D's weights) to +-0.01 too.
+    testing.assert_raises_naming(ValueError, "loss", InfoGAN, g, d, loss="wasserstein", **kw)
     model = toy()
     testing.assert_raises_naming(ValueError, "categorical", model.sample, 2,
                                  categorical=[[0, 2], [0, 0]])  # the 2-way code's 2
