@@ -91,7 +91,7 @@ def test_maf_inverse_and_iaf_forward_are_the_affine_formula_in_one_made_pass():
     made = _made()
     x = _x()
     params = made(x).numpy()
-    shift, log_scale = params[..., 0], params[..., 1]
+    shift, log_scale = params[..., 0], 3.0 * np.tanh(params[..., 1] / 3.0)  # soft clamp, B = 3
     for flow, direction in ((bijectors.masked_autoregressive_flow, "inverse"),
                             (bijectors.inverse_autoregressive_flow, "forward")):
         counting = _Counting(made)
@@ -108,7 +108,27 @@ def test_maf_forward_is_x_from_u_by_the_autoregressive_recursion():
     u = _x()
     x = bijectors.masked_autoregressive_flow(made).forward(u).numpy()
     params = made(x).numpy()  # at the solution, x_i = u_i * exp(b_i(x)) + a_i(x)
-    np.testing.assert_allclose(x, u * np.exp(params[..., 1]) + params[..., 0], atol=1e-5)
+    log_scale = 3.0 * np.tanh(params[..., 1] / 3.0)
+    np.testing.assert_allclose(x, u * np.exp(log_scale) + params[..., 0], atol=1e-5)
+
+
+def test_the_maf_log_scale_is_soft_clamped_so_large_outputs_stay_finite():
+    made = _made()
+    for weight in made.weights:  # a MADE whose raw log-scales are huge
+        weight.assign(weight * 50.0)
+    x = _x()
+    raw = made(x).numpy()[..., 1]
+    assert np.abs(raw).max() > 10.0
+    step = bijectors.masked_autoregressive_flow(made)
+    log_det = step.inverse_log_det_jacobian(x, event_ndims=1).numpy()
+    np.testing.assert_allclose(log_det, -(3.0 * np.tanh(raw / 3.0)).sum(-1), rtol=1e-5,
+                               atol=1e-5)
+    assert np.all(np.abs(log_det) < 3.0 * x.shape[-1])
+    unbounded = bijectors.made_bijector_fn(made, log_scale_bound=None)(x)
+    np.testing.assert_allclose(unbounded.inverse_log_det_jacobian(x, event_ndims=1).numpy(),
+                               -raw.sum(-1), rtol=1e-5, atol=1e-4)
+    with pytest.raises(ValueError, match="log_scale_bound"):
+        bijectors.made_bijector_fn(made, log_scale_bound=0.0)
 
 
 def test_gated_step_is_the_papers_update_in_one_made_pass():
