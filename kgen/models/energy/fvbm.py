@@ -7,6 +7,7 @@ import tensorflow as tf
 
 from kgen import checks
 from kgen.models.base import GenerativeModel, sub_seed
+from kgen.models.energy import _shapes
 from kgen.models.registry import register
 
 # Units whose 2**D states log Z enumerates (about a million states at most).
@@ -98,19 +99,9 @@ class FVBM(GenerativeModel):
 
     def __init__(self, num_visible=None, event_shape=None, temperature=1.0, k=None,
                  seed=None, **kwargs):
-        if num_visible is not None:
-            num_visible = checks.positive_int("num_visible", num_visible)
-        if event_shape is None:
-            if num_visible is None:
-                raise ValueError("`num_visible` or `event_shape` must be given. "
-                                 "Received: num_visible=None, event_shape=None")
-            event_shape = (num_visible,)
+        num_visible, event_shape = _shapes.visible_event_shape(num_visible, event_shape)
         super().__init__(event_shape=event_shape, seed=seed, **kwargs)
-        size = math.prod(self.event_shape)
-        if num_visible is not None and num_visible != size:
-            raise ValueError(f"`num_visible` must equal prod(event_shape)={size}. "
-                             f"Received: num_visible={num_visible}, "
-                             f"event_shape={self.event_shape}")
+        size = _shapes.visible_size(num_visible, self.event_shape)
         self.num_visible = size
         self.temperature = check_temperature(temperature)
         self.k = None if k is None else checks.positive_int("k", k)

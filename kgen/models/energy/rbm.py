@@ -1,6 +1,5 @@
 """Restricted Boltzmann machine, Bernoulli-Bernoulli, trained by CD-k or persistent CD."""
 
-import math
 
 import keras
 import numpy as np
@@ -8,7 +7,7 @@ import tensorflow as tf
 
 from kgen import checks
 from kgen.models.base import GenerativeModel, sub_seed
-from kgen.models.energy import _gibbs, partition
+from kgen.models.energy import _gibbs, _shapes, partition
 from kgen.models.registry import register
 
 @register("rbm")
@@ -114,19 +113,9 @@ class RBM(partition.StoredLogPartition, GenerativeModel):
     def __init__(self, num_visible=None, num_hidden=500, event_shape=None, k=1,
                  persistent=False, num_chains=100, weight_decay=0.0, data_init=True,
                  log_partition=None, seed=None, **kwargs):
-        if num_visible is not None:
-            num_visible = checks.positive_int("num_visible", num_visible)
-        if event_shape is None:
-            if num_visible is None:
-                raise ValueError("`num_visible` or `event_shape` must be given. "
-                                 "Received: num_visible=None, event_shape=None")
-            event_shape = (num_visible,)
+        num_visible, event_shape = _shapes.visible_event_shape(num_visible, event_shape)
         super().__init__(event_shape=event_shape, seed=seed, **kwargs)
-        size = math.prod(self.event_shape)
-        if num_visible is not None and num_visible != size:
-            raise ValueError(f"`num_visible` must equal prod(event_shape)={size}. "
-                             f"Received: num_visible={num_visible}, "
-                             f"event_shape={self.event_shape}")
+        size = _shapes.visible_size(num_visible, self.event_shape)
         self.num_visible = size
         self.num_hidden = checks.positive_int("num_hidden", num_hidden)
         self.k = checks.positive_int("k", k)
