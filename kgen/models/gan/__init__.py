@@ -6,4 +6,5 @@ from kgen.models.gan.acgan import ACGAN  # noqa: F401
 from kgen.models.gan.conditional_gan import ConditionalGAN  # noqa: F401
 from kgen.models.gan.bigan import BiGAN  # noqa: F401
 from kgen.models.gan.infogan import InfoGAN  # noqa: F401
+from kgen.models.gan.fgan import FGAN  # noqa: F401
 from kgen.models.gan import lectures  # noqa: F401
