@@ -15,20 +15,20 @@ R and an output activation g_f into the domain of f* (Nowozin et al., Table 2):
 | ``reverse_kl`` | -log u | -exp(-v) | -1 - log(-t) | v - 1 |
 | ``pearson`` | (u - 1)^2 | v | t^2 / 4 + t | v^2 / 4 + v |
 | ``squared_hellinger`` | (sqrt(u) - 1)^2 | 1 - exp(-v) | t / (1 - t) | expm1(v) |
-| ``jensen_shannon`` | u log u - (u + 1) log((1 + u) / 2) | log 2 - softplus(-v) | -log(2 - exp(t)) | softplus(v) - log 2 |
+| ``jensen_shannon`` | (below) | log 2 - softplus(-v) | -log(2 - exp(t)) | softplus(v) - log 2 |
 
 The last column is f*(g_f(v)) simplified, so that it stays finite where g_f(v) rounds to
 the edge of f*'s domain (g_f(30) is 1 in float32 for the squared Hellinger distance).
 
 Conventions, checked against the conjugates (``tests/models/gan/test_fgan_divergences.py``):
 
-- ``jensen_shannon`` is the paper's "Jensen-Shannon" row, whose f* is the conjugate of the
-  f above: D_f = KL(P || M) + KL(Q || M) with M = (P + Q) / 2, which is **twice** the
-  Jensen-Shannon divergence (Table 1 writes a factor 1/2 in front of the integral, which
-  this f and f* do not carry). It lies in [0, 2 log 2] nats; the bound is
-  2 log 2 - (the GAN discriminator's cross-entropy loss), so the critic's gradients are
-  the GAN's. The paper's separate "GAN" row (f(u) = u log u - (u + 1) log(u + 1),
-  D = 2 JSD - log 4) is not offered.
+- ``jensen_shannon`` is the paper's "Jensen-Shannon" row, whose f* is the conjugate of
+  f(u) = u log u - (u + 1) log((1 + u) / 2): D_f = KL(P || M) + KL(Q || M) with
+  M = (P + Q) / 2, **twice** the usual Jensen-Shannon divergence (which carries a factor
+  1/2 and is at most log 2; this f and f* carry none). It lies in [0, 2 log 2] nats; the
+  bound is 2 log 2 - (the GAN discriminator's cross-entropy loss), so the critic's
+  gradients are the GAN's. The paper's separate "GAN" row (f(u) = u log u - (u + 1)
+  log(u + 1), D = 2 JSD - log 4) is not offered.
 - ``pearson``'s f* is the conjugate of (u - 1)^2 over all real u, as in Table 2; over
   u >= 0 it would be -1 for t < -2. The larger f* only lowers the bound, which stays
   valid and is still tight, at T = 2 (p / q - 1) >= -2.

@@ -94,6 +94,16 @@ def test_the_named_divergences_are_the_textbook_ones():
     assert divergences.gaussian_divergence("pearson", 0.0, 1.0, 0.0, 0.7) == math.inf
 
 
+def test_the_jensen_shannon_bound_is_2_log_2_minus_the_gan_discriminator_loss():
+    from kgen.models.gan import losses
+
+    r, f = np.linspace(-6.0, 6.0, 13), np.linspace(5.0, -7.0, 13)
+    np.testing.assert_allclose(
+        divergences.get("jensen_shannon").bound_terms(r, f).numpy(),
+        2 * math.log(2.0) - losses.get("minimax").discriminator_loss(r, f).numpy(),
+        rtol=1e-12, atol=1e-12)
+
+
 def _grid_bound(div, v, x):
     """E_P[g_f(V)] - E_Q[f*(g_f(V))] by the trapezoid rule on the grid x (float64)."""
     v = tf.constant(v, tf.float64)
