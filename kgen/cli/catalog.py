@@ -8,7 +8,7 @@ and ``DATA_SETS`` repeat the names of ``kgen.models.available()`` and
 
 import pathlib
 
-MODELS = ("acgan", "bernoulli_mixture", "bigan", "conditional_gan", "dbm", "dbn", "fgan",
+MODELS = ("acgan", "bernoulli_mixture", "bigan", "conditional_gan", "cyclegan", "dbm", "dbn", "fgan",
           "fvbm", "fvsbn", "gan", "gated_pixelcnn", "gaussian_rbm", "glow", "iaf", "infogan",
           "iwae", "made", "maf", "nade", "neural_spline_flow", "nice", "pixelcnn",
           "planar_flow", "radial_flow", "rbm", "realnvp", "vae")
