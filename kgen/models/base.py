@@ -5,7 +5,7 @@ import numpy as np
 import tensorflow as tf
 
 from kgen import checks
-from kgen.models import _optimizers
+from kgen.models import _optimizers, _updates
 
 # The counter-based generator of every stateless draw, named rather than left to
 # TensorFlow's "auto_select": under XLA the two draw the same numbers, yet the
@@ -214,14 +214,14 @@ class GenerativeModel(_optimizers.PlayersMixin, keras.Model):
         return loss
 
     def minimize(self, loss, tape, player=None):
-        """Applies the gradient of ``loss`` (recorded on ``tape``) to the model's
-        trainable variables with ``model.optimizer``, or to ``player``'s
-        variables with its own optimizer."""
+        """Applies the gradient of ``loss`` (recorded on ``tape``) to the model's trainable
+        variables with ``model.optimizer``, or to ``player``'s with its own optimizer,
+        after ``loss`` is computed (``_updates.apply_after_loss``)."""
         if player is None:
             variables, optimizer = self.trainable_variables, self.optimizer
         else:
             variables, optimizer = self.player_variables(player), self.player_optimizer(player)
-        optimizer.apply(tape.gradient(loss, variables), variables)
+        _updates.apply_after_loss(optimizer, loss, tape.gradient(loss, variables), variables)
 
     def update_metrics(self, terms):
         """Feeds ``terms[name]`` to each tracker; returns ``{name: running mean}``."""

@@ -18,6 +18,7 @@ the visible bias b_l that RBM l-1 learned as its hidden bias (``variables``).
 
 import tensorflow as tf
 
+from kgen.models._updates import apply_after_loss
 from kgen.models.base import sub_seed
 from kgen.models.energy import _gibbs
 
@@ -91,7 +92,7 @@ def step(model, v):
     with tf.GradientTape() as tape:
         gap = free_energy(model, layer, a) - tf.reduce_mean(free_energy(model, layer, neg))
         loss = model.total_loss(gap)  # + the weight cost (of the trained kernel only)
-    model.optimizer.apply(tape.gradient(loss, trained), trained)
+    apply_after_loss(model.optimizer, loss, tape.gradient(loss, trained), trained)
     return {"loss": gap, "mean_field_free_energy": model._free_energy(v),
             "reconstruction_error": tf.reduce_sum(
                 tf.square(a - reconstruction(model, layer, a)), -1)}

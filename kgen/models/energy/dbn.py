@@ -6,6 +6,7 @@ import numpy as np
 import tensorflow as tf
 
 from kgen import checks
+from kgen.models._updates import apply_after_loss
 from kgen.models.base import GenerativeModel, sub_seed
 from kgen.models.energy import _gibbs, _shapes, partition
 from kgen.models.energy.fvbm import binary_states
@@ -219,8 +220,8 @@ class DBN(partition.StoredLogPartition, GenerativeModel):
         with tf.GradientTape() as tape:
             terms = rbm.compute_terms(v, training=True, negative=negative)
             loss = rbm.total_loss(terms["loss"])  # + the active RBM's weight cost
-        self.optimizer.apply(tape.gradient(loss, rbm.trainable_variables),
-                             rbm.trainable_variables)
+        apply_after_loss(self.optimizer, loss, tape.gradient(loss, rbm.trainable_variables),
+                         rbm.trainable_variables)
         if rbm.persistent:
             rbm.chains.assign(negative)
         return self.update_metrics(terms)

@@ -20,6 +20,7 @@ import numpy as np
 import tensorflow as tf
 
 from kgen import checks
+from kgen.models._updates import apply_after_loss
 from kgen.models.gan import losses as gan_losses
 
 
@@ -62,7 +63,7 @@ def make_trainer(discriminator, loss="non_saturating", learning_rate=1e-3, gp_we
                 penalty, _ = gan_losses.gradient_penalty(discriminator, real, fake, epsilon)
                 d_loss += gp_weight * penalty
             mean = tf.reduce_mean(d_loss)
-        optimizer.apply(tape.gradient(mean, variables), variables)
+        apply_after_loss(optimizer, mean, tape.gradient(mean, variables), variables)
         if loss_fn.clip_weights:
             for v in variables:
                 v.assign(tf.clip_by_value(v, -clip_value, clip_value))
