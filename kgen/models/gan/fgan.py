@@ -9,9 +9,6 @@ from kgen.models.gan.gan import GAN
 from kgen.models.registry import register
 
 GENERATOR_LOSSES = ("minimax", "alternative")
-# GAN's constructor takes a registered loss name; an FGAN passes this one (no penalty,
-# no clipping, no extra metrics) and then replaces ``loss_fn`` with its divergence's.
-_PLAIN_LOSS = "least_squares"
 
 
 def divergence_loss(divergence, generator_loss="minimax"):
@@ -98,8 +95,7 @@ class FGAN(GAN):
                              f"divergence= one of {list(fdiv.available())}. "
                              f"Received: loss={kwargs['loss']!r}")
         loss = divergence_loss(divergence, generator_loss)  # checks both, before GAN's
-        super().__init__(generator, discriminator, loss=_PLAIN_LOSS, **kwargs)
-        self.loss_fn, self.loss_name = loss, loss.name
+        super().__init__(generator, discriminator, loss=loss, **kwargs)
         self.divergence = fdiv.get(divergence)
         self.generator_loss = generator_loss
 

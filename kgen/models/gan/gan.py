@@ -60,7 +60,8 @@ class GAN(Unconditional, GenerativeModel):
             ``[batch]``, ``[batch, 1]`` or a map (averaged per example). For
             ``wasserstein_gp`` it must not use batch normalization (the penalty is
             per example; Gulrajani et al. sec. 4 use layer norm).
-        loss: a name of ``kgen.models.gan.losses.available()``.
+        loss: a name of ``kgen.models.gan.losses.available()``, or a ``GANLoss`` (for a
+            subclass whose config rebuilds it, as ``FGAN``'s ``divergence`` does).
         n_critic: int >= 1, discriminator steps per generator step (5 in the WGAN
             papers).
         latent_dim: int; default the generator's input size (which it must equal).
@@ -108,8 +109,8 @@ class GAN(Unconditional, GenerativeModel):
             raise ValueError(f"`event_shape` must be the generator's output shape {shape}. "
                              f"Received: event_shape={event_shape!r}")
         super().__init__(event_shape=shape, seed=seed, **kwargs)
-        self.loss_fn = gan_losses.get(loss)
-        self.loss_name = loss
+        self.loss_fn = loss if isinstance(loss, gan_losses.GANLoss) else gan_losses.get(loss)
+        self.loss_name = self.loss_fn.name
         self.n_critic = checks.positive_int("n_critic", n_critic)
         self.check_label_inputs(generator, discriminator)
         inputs = first_input(generator.input_shape)
