@@ -11,10 +11,14 @@ from kgen.layers.masked_dense import MaskedDense
 _ORDERS = ("left-to-right", "right-to-left")
 
 
-def _fresh(initializer):
-    """A new instance of ``initializer``, so that layers sharing an unseeded
-    initializer do not draw identical weights."""
-    return type(initializer).from_config(initializer.get_config())
+def _fresh(initializer, index=0):
+    """A new instance of ``initializer`` for the ``index``-th layer that uses it, so that
+    layers sharing it do not draw identical weights: unseeded, each instance draws its
+    own; seeded (an int ``seed``), layer ``index`` gets ``seed + index``."""
+    config = initializer.get_config()
+    if isinstance(config.get("seed"), int):
+        config["seed"] += index
+    return type(initializer).from_config(config)
 
 
 def made_degrees(event_size, hidden_units, input_order="left-to-right"):
@@ -126,11 +130,11 @@ class MADE(keras.layers.Layer):
         degrees = made_degrees(self.event_size, self.hidden_units, self.input_order)
         self.hidden_layers = [
             MaskedDense(degrees[i], degrees[i + 1],
-                        kernel_initializer=_fresh(self.kernel_initializer), name=f"hidden_{i}")
+                        kernel_initializer=_fresh(self.kernel_initializer, i), name=f"hidden_{i}")
             for i in range(len(self.hidden_units))
         ]
         self.context_layers = [
-            keras.layers.Dense(units, use_bias=False, kernel_initializer=_fresh(init),
+            keras.layers.Dense(units, use_bias=False, kernel_initializer=_fresh(init, 100 + i),
                                name=f"context_{i}")
             for i, (units, init) in enumerate(
                 [(u, self.kernel_initializer) for u in self.hidden_units]

@@ -175,3 +175,17 @@ def test_mismatched_inputs_raise_value_error_naming_the_argument():
         MaskedDense([], [1])
     with pytest.raises(ValueError, match="input_degrees"):
         MaskedDense([1, 2], [1])(x)
+
+
+def test_a_seeded_initializer_gives_each_hidden_layer_its_own_weights():
+    def kernels(seed):
+        made = MADE(event_size=4, hidden_units=(8, 8, 8),
+                    kernel_initializer=keras.initializers.GlorotUniform(seed=seed))
+        made(np.zeros((1, 4), "float32"))
+        return [layer.kernel.numpy() for layer in made.hidden_layers]
+
+    first, again = kernels(3), kernels(3)
+    for a, b in zip(first, again):  # seeded: reproducible
+        np.testing.assert_array_equal(a, b)
+    # Layers 1 and 2 have one shape (8 x 8); one seed for both drew identical kernels.
+    assert not np.allclose(first[1], first[2])
