@@ -96,7 +96,8 @@ def main(argv=None):
     parser.add_argument("--discriminator-filters", type=int, default=32)
     parser.add_argument("--jit-compile", action="store_true",
                         help="XLA; slow here: its first 25 steps took 13 minutes on 2 "
-                             "loaded cores (compilation), against about 10 s without")
+                             "loaded cores (compilation or steps: not split), against "
+                             "about 10 s without")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--tag", default="", help="suffix of the JSON and PNG names")
     args = parser.parse_args(argv)
