@@ -13,7 +13,8 @@ Round trips (``kgen.testing.round_trip``):
 
 Distribution (``kgen.testing.replicas``):
 - ``assert_replica_step_matches``: a 2-replica ``MirroredStrategy`` step equals the
-  1-device step (in a subprocess that splits the CPU), for any ``compile``.
+  1-device step (in a subprocess that splits the CPU), for any ``compile``;
+  ``sgd_per_player`` is the ``compile_fn`` of a game (one SGD per player).
 
 Maths (``kgen.testing.maths``):
 - ``assert_log_det_matches_jacobian``: a log-det against the autodiff Jacobian's.
@@ -49,7 +50,7 @@ from kgen.testing.maths import (  # noqa: F401
     assert_normalized_on_grid,
     batch_jacobian,
 )
-from kgen.testing.replicas import assert_replica_step_matches  # noqa: F401
+from kgen.testing.replicas import assert_replica_step_matches, sgd_per_player  # noqa: F401
 from kgen.testing.round_trip import (  # noqa: F401
     assert_keras_round_trip,
     assert_saved_model_round_trip,

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import tempfile
 
+import keras
 import numpy as np
 
 from kgen.testing import _workers
@@ -123,6 +124,14 @@ def assert_replica_step_matches(factory, batch, compile_fn=None, learning_rate=0
     assert result["replicas"] == 2, f"{result['replicas']} replicas, not 2"
     _compare(result, rtol, atol, min_step, every_weight_moves)
     return result
+
+
+def sgd_per_player(model, learning_rate=0.05):
+    """Compiles ``model`` with one ``keras.optimizers.SGD(learning_rate)`` per player
+    (``model.players``): a ``compile_fn`` of ``assert_replica_step_matches`` for a game,
+    ``compile_fn="kgen.testing.replicas:sgd_per_player"``."""
+    model.compile(optimizer={player: keras.optimizers.SGD(learning_rate)
+                             for player in model.players})
 
 
 def _step(request_path, timeout):

@@ -172,17 +172,12 @@ def replica_bigan():
     return toy(n_critic=2)
 
 
-def sgd_per_player(model):
-    model.compile(optimizer={"generator": keras.optimizers.SGD(0.05),
-                             "discriminator": keras.optimizers.SGD(0.05)})
-
-
 def test_a_two_replica_step_equals_one_device():
     # 20 examples: 10 per replica, 5 per critic step and replica; the encoder is part of
     # the generator player, so its step is compared too.
     result = testing.assert_replica_step_matches(
         "tests.models.gan.test_bigan:replica_bigan", _points(20),
-        compile_fn="tests.models.gan.test_bigan:sgd_per_player", method="fit",
+        compile_fn="kgen.testing.replicas:sgd_per_player", method="fit",
         normal_value=1.0, rtol=1e-4, atol=1e-6, every_weight_moves=False)
     model = replica_bigan()
     assert len(result["names"]) == len(model.weights) > len(model.generator.weights) + len(

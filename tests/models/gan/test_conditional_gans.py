@@ -36,11 +36,6 @@ def replica_acgan():
     return toy(ACGAN, loss="wasserstein_gp", n_critic=2)
 
 
-def sgd_per_player(model):
-    model.compile(optimizer={"generator": keras.optimizers.SGD(0.05),
-                             "discriminator": keras.optimizers.SGD(0.05)})
-
-
 def _compiled(model, lr=1e-3, **kwargs):
     model.compile(optimizer={"generator": keras.optimizers.Adam(lr, 0.5),
                              "discriminator": keras.optimizers.Adam(lr, 0.5)}, **kwargs)
@@ -116,7 +111,7 @@ def test_a_two_replica_step_equals_one_device(factory):
     x, y = _classes(20)
     testing.assert_replica_step_matches(
         f"tests.models.gan.test_conditional_gans:{factory}", (x, y.astype(np.int32)),
-        compile_fn="tests.models.gan.test_conditional_gans:sgd_per_player", method="fit",
+        compile_fn="kgen.testing.replicas:sgd_per_player", method="fit",
         normal_value=1.0, rtol=1e-4, atol=1e-6, every_weight_moves=False)
 
 

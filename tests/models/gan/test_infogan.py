@@ -204,16 +204,11 @@ def replica_infogan():
     return toy(fixed_std=False, n_critic=2)
 
 
-def sgd_per_player(model):
-    model.compile(optimizer={"generator": keras.optimizers.SGD(0.05),
-                             "discriminator": keras.optimizers.SGD(0.05)})
-
-
 def test_a_two_replica_step_equals_one_device():
     # 20 examples: 10 per replica, 5 per critic step and replica; the codes come from the
     # fixed noise (ZeroNoise), so the information term is the same on both.
     result = testing.assert_replica_step_matches(
         "tests.models.gan.test_infogan:replica_infogan", _points(20),
-        compile_fn="tests.models.gan.test_infogan:sgd_per_player", method="fit",
+        compile_fn="kgen.testing.replicas:sgd_per_player", method="fit",
         normal_value=1.0, rtol=1e-4, atol=1e-6, every_weight_moves=False)
     assert result["logs"]["single"]["info_loss"] != 0
