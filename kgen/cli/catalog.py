@@ -8,9 +8,9 @@ and ``DATA_SETS`` repeat the names of ``kgen.models.available()`` and
 
 import pathlib
 
-MODELS = ("acgan", "bernoulli_mixture", "bigan", "conditional_gan", "cyclegan", "dbm", "dbn", "fgan",
-          "fvbm", "fvsbn", "gan", "gated_pixelcnn", "gaussian_rbm", "glow", "iaf", "infogan",
-          "iwae", "made", "maf", "nade", "neural_spline_flow", "nice", "pixelcnn",
+MODELS = ("acgan", "bernoulli_mixture", "bigan", "biggan", "conditional_gan", "cyclegan", "dbm",
+          "dbn", "fgan", "fvbm", "fvsbn", "gan", "gated_pixelcnn", "gaussian_rbm", "glow", "iaf",
+          "infogan", "iwae", "made", "maf", "nade", "neural_spline_flow", "nice", "pixelcnn",
           "planar_flow", "radial_flow", "rbm", "realnvp", "vae")
 DATA_SETS = ("binarized_mnist", "checkerboard", "digits", "fashion_mnist",
              "grid_of_gaussians", "mnist_test", "ring_of_gaussians", "spirals", "two_moons")

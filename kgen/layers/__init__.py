@@ -12,3 +12,6 @@ from kgen.layers.spline_coupling import MaskedSplineStep, SplineCoupling  # noqa
 from kgen.layers.planar import PlanarStep, RadialStep  # noqa: F401
 from kgen.layers.squeeze import DiagonalScaling, Squeeze  # noqa: F401
 from kgen.layers.gated_pixelcnn import GatedPixelCNNBlock  # noqa: F401
+from kgen.layers.conditional_batch_norm import ConditionalBatchNormalization  # noqa: F401
+from kgen.layers.self_attention import SelfAttention  # noqa: F401
+from kgen.layers.orthogonal_regularizer import OffDiagonalOrthogonalRegularizer  # noqa: F401

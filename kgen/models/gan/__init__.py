@@ -9,3 +9,4 @@ from kgen.models.gan.infogan import InfoGAN  # noqa: F401
 from kgen.models.gan.fgan import FGAN  # noqa: F401
 from kgen.models.gan import lectures  # noqa: F401
 from kgen.models.gan.cyclegan import CycleGAN  # noqa: F401
+from kgen.models.gan.biggan import BigGAN  # noqa: F401
