@@ -41,8 +41,11 @@ def load_split(data, key, seed, training=False, batch_size=None):
 
 
 def event_shape(ds):
-    """The shape of one example of a batched data set, a tuple of ints."""
-    return tuple(int(d) for d in ds.element_spec.shape[1:])
+    """The shape of one example of a batched data set (of its images, for ``(images,
+    labels)`` batches), a tuple of ints."""
+    spec = ds.element_spec
+    spec = spec[0] if isinstance(spec, tuple) else spec
+    return tuple(int(d) for d in spec.shape[1:])
 
 
 def steps_per_epoch(ds):

@@ -1,5 +1,6 @@
 """Tests of the preset schema, overrides and model building of `kgen train`."""
 
+import numpy as np
 import pytest
 
 import kgen.models
@@ -53,3 +54,13 @@ def test_overrides_apply_in_order_and_flags_win():
 def test_preset_with_unknown_section_is_refused():
     with pytest.raises(ValueError, match="Unknown preset keys"):
         presets.resolve({"model": "vae", "data": {"name": "digits"}, "trian": {}})
+
+
+def test_the_event_shape_of_labelled_batches_is_the_images_shape():
+    import tensorflow as tf
+
+    from kgen.cli import datasets
+
+    x, y = np.zeros((8, 5, 4, 1), np.float32), np.zeros(8, np.int32)
+    assert datasets.event_shape(tf.data.Dataset.from_tensor_slices((x, y)).batch(4)) == (5, 4, 1)
+    assert datasets.event_shape(tf.data.Dataset.from_tensor_slices(x).batch(4)) == (5, 4, 1)

@@ -75,7 +75,9 @@ class Conditional(Unconditional):
     """The hooks of a GAN conditioned on class labels in ``[0, num_classes)``: batches
     of ``fit`` are ``(x, labels)``; every fake is generated for the label of its real
     counterpart in the critic step's chunk (the data's class frequencies), and
-    ``sample`` / ``generate`` take ``labels``. Needs ``self.num_classes``."""
+    ``sample`` / ``generate`` take ``labels``; without them, the classes in turn (0, 1,
+    ..., K - 1, 0, ...), so that ``SampleGrid``, ``SampleQuality`` and ``kgen sample`` /
+    ``evaluate`` get class-balanced sets. Needs ``self.num_classes``."""
 
     def split_batch(self, data):
         if not isinstance(data, (tuple, list)) or len(data) < 2 or data[1] is None:
@@ -111,7 +113,10 @@ class Conditional(Unconditional):
         if extra:
             raise TypeError(f"{type(self).__name__} is conditioned on `labels` only. "
                             f"Received conditions: {extra}")
-        return self.checked_labels(condition.get("labels"), num_samples)
+        labels = condition.get("labels")
+        if labels is None:
+            labels = np.arange(num_samples) % self.num_classes
+        return self.checked_labels(labels, num_samples)
 
     def validate_data(self, x, name="x"):
         """As ``GenerativeModel.validate_data``; a dataset's batches must also carry valid

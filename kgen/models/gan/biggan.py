@@ -1,6 +1,5 @@
 """``BigGAN``: ``ConditionalGAN`` with BigGAN's defaults, presets and truncated serving."""
 
-import numpy as np
 import tensorflow as tf
 
 from kgen import checks
@@ -37,10 +36,6 @@ class BigGAN(ConditionalGAN):
     - defaults to the hinge loss (BigGAN's, Lim & Ye 2017; Miyato et al. 2018);
     - builds the BigGAN networks from a preset's ``{type: biggan, ...}`` specs
       (``from_preset``), which ``kgen.models.gan.preset_args`` does not know;
-    - draws the classes in turn (0, 1, ..., K - 1, 0, ...) when ``sample`` or
-      ``generate`` get no ``labels``, so class-balanced sets come without a
-      condition: ``kgen.metrics.SampleQuality``, ``SampleGrid`` and the CLI's
-      sample metrics call ``sample(n, seed=...)`` (and pass ``truncation=``);
     - adds the serving signature ``sample_truncated(labels, truncation)``.
 
     The BNs of ``biggan_generator`` use synchronized (cross-replica) batch statistics,
@@ -78,12 +73,6 @@ class BigGAN(ConditionalGAN):
     def __init__(self, generator, discriminator, num_classes=10, loss="hinge", **kwargs):
         super().__init__(generator, discriminator, num_classes=num_classes, loss=loss,
                          **kwargs)
-
-    def condition(self, num_samples, condition):
-        """As ``ConditionalGAN``'s; without ``labels``, the classes in turn."""
-        if condition.get("labels") is None:
-            condition = {**condition, "labels": np.arange(num_samples) % self.num_classes}
-        return super().condition(num_samples, condition)
 
     def serving_signatures(self):
         """``ConditionalGAN``'s, and ``sample_truncated(labels, truncation)``: one image

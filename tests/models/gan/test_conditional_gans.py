@@ -155,7 +155,6 @@ def test_bad_input_raises_naming_the_argument():
         bad = tf.data.Dataset.from_tensor_slices((x, y - 1)).batch(10)
         testing.assert_raises_naming(ValueError, "x labels", model.fit, bad, verbose=0)
         assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
-        testing.assert_raises_naming(ValueError, "labels", model.sample, 3)
         testing.assert_raises_naming(ValueError, "labels", model.sample, 3, labels=[0, 3, 1])
         testing.assert_raises_naming(ValueError, "labels", model.sample, 3, labels=[0, 1])
         testing.assert_raises_naming(TypeError, "labels", model.sample, 2, labels=[0.5, 1])
@@ -182,3 +181,14 @@ def test_conditional_dcgan_networks_train_and_load_in_safe_mode(cls, tmp_path):
     # The label reaches the image: the same z for two classes gives two images.
     a, b = model.generate(z, labels=[3, 9]).numpy()
     assert np.abs(a - b).max() > 1e-4
+
+
+@pytest.mark.parametrize("cls", [ConditionalGAN, ACGAN])
+def test_without_labels_sample_draws_the_classes_in_turn(cls):
+    model = toy(cls)
+    z = model.noise(7, seed=3)
+    expected = model.generate(z, labels=np.arange(7) % 3).numpy()
+    np.testing.assert_array_equal(model.generate(z).numpy(), expected)
+    np.testing.assert_array_equal(model.sample(7, seed=3).numpy(), expected)
+    with pytest.raises(ValueError, match="y"):  # training still needs the labels
+        _compiled(model).fit(np.zeros((6, 2), np.float32), None, verbose=0)
