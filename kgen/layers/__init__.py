@@ -15,3 +15,5 @@ from kgen.layers.gated_pixelcnn import GatedPixelCNNBlock  # noqa: F401
 from kgen.layers.conditional_batch_norm import ConditionalBatchNormalization  # noqa: F401
 from kgen.layers.self_attention import SelfAttention  # noqa: F401
 from kgen.layers.orthogonal_regularizer import OffDiagonalOrthogonalRegularizer  # noqa: F401
+from kgen.layers.equalized import EqualizedConv2D, EqualizedDense  # noqa: F401
+from kgen.layers.progressive import MinibatchStdDev, PixelNormalization  # noqa: F401

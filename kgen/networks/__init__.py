@@ -6,3 +6,4 @@ from kgen.networks.gan import dcgan_discriminator, dcgan_generator, mlp_discrimi
 from kgen.networks.gan_joint import dcgan_encoder, dcgan_joint_discriminator, mlp_gan_encoder, mlp_joint_discriminator  # noqa: F401,E501
 from kgen.networks.cyclegan import cyclegan_generator, patchgan_discriminator  # noqa: F401
 from kgen.networks.biggan import biggan_discriminator, biggan_generator  # noqa: F401
+from kgen.networks.progressive import ProgressiveDiscriminator, ProgressiveGenerator, progressive_discriminator, progressive_generator  # noqa: F401,E501

@@ -10,3 +10,4 @@ from kgen.models.gan.fgan import FGAN  # noqa: F401
 from kgen.models.gan import lectures  # noqa: F401
 from kgen.models.gan.cyclegan import CycleGAN  # noqa: F401
 from kgen.models.gan.biggan import BigGAN  # noqa: F401
+from kgen.models.gan.progressive_gan import ProgressiveGAN  # noqa: F401
