@@ -6,6 +6,7 @@ import numpy as np
 import tensorflow as tf
 
 from kgen import checks, likelihoods
+from kgen.models import _serving
 from kgen.models.base import GenerativeModel, sub_seed
 
 
@@ -185,17 +186,7 @@ class AutoregressiveModel(GenerativeModel):
                                  integer=lik.integer, value_range=lik.data_range)
 
     def serving_signatures(self):
-        x_spec = tf.TensorSpec((None,) + self.event_shape, tf.float32, name="x")
-        n_spec = tf.TensorSpec((), tf.int32, name="num_samples")
-
-        def log_prob(x):
-            return {"log_prob": self._log_prob(x)}
-
-        return {
-            "serving_default": tf.function(log_prob, input_signature=[x_spec]),
-            "log_prob": tf.function(log_prob, input_signature=[x_spec]),
-            "sample": tf.function(lambda n: {"x": self._sample(n)}, input_signature=[n_spec]),
-        }
+        return _serving.likelihood_signatures(self)
 
     def get_config(self):
         config = super().get_config()

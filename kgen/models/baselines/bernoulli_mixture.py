@@ -7,6 +7,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from kgen import checks
+from kgen.models import _serving
 from kgen.models.base import GenerativeModel, sub_seed
 from kgen.models.registry import register
 
@@ -18,7 +19,7 @@ _INIT_LOGIT = math.log(3.0)
 
 
 @register("bernoulli_mixture")
-class BernoulliMixture(GenerativeModel):
+class BernoulliMixture(_serving.BinaryData, GenerativeModel):
     """Mixture of K factorized Bernoulli distributions over binary images.
 
     Each of the K components is a product of independent Bernoullis over the
@@ -270,31 +271,13 @@ class BernoulliMixture(GenerativeModel):
         log_prob = self._log_prob(x)
         return {"loss": -log_prob, "log_prob": log_prob}
 
-    # --- input checks, serving and config ----------------------------------------
-    def validate_inputs(self, x, name="x"):
-        return checks.data_array(name, x, self.event_shape, binary=True,
-                                 value_range=self.data_range)
-
+    # --- serving and config ------------------------------------------------------
     def serving_signatures(self):
-        x_spec = tf.TensorSpec((None,) + self.event_shape, tf.float32, name="x")
-        n_spec = tf.TensorSpec((), tf.int32, name="num_samples")
-
-        def log_prob(x):
-            return {"log_prob": self._log_prob(x)}
-
-        return {
-            "serving_default": tf.function(log_prob, input_signature=[x_spec]),
-            "log_prob": tf.function(log_prob, input_signature=[x_spec]),
-            "sample": tf.function(lambda n: {"x": self._sample(n)}, input_signature=[n_spec]),
-        }
+        return _serving.likelihood_signatures(self)
 
     def get_config(self):
         return {**super().get_config(), "num_components": self.num_components,
                 "data_init": self.data_init}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
 
 __all__ = ["BernoulliMixture"]

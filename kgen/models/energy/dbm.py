@@ -7,6 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 from kgen import checks
+from kgen.models import _serving
 from kgen.models.base import GenerativeModel, sub_seed
 from kgen.models.energy import _dbm_pretrain, _gibbs, _shapes, partition
 from kgen.models.registry import register
@@ -17,7 +18,7 @@ _CHUNK = 4096
 
 
 @register("dbm")
-class DBM(partition.StoredLogPartition, GenerativeModel):
+class DBM(_serving.BinaryData, partition.StoredLogPartition, GenerativeModel):
     """Deep Boltzmann machine (Salakhutdinov & Hinton 2009, AISTATS) with binary
     layers x_0 = v (D = ``num_visible``), x_1 ... x_L = ``hidden_units``:
 
@@ -272,14 +273,9 @@ class DBM(partition.StoredLogPartition, GenerativeModel):
             ValueError / TypeError: naming ``num_samples``, ``num_steps``, ``mean``
                 or ``seed``.
         """
-        if condition:
-            raise TypeError(f"{type(self).__name__} is unconditional. "
-                            f"Received conditions: {sorted(condition)}")
-        num_samples = checks.positive_int("num_samples", num_samples)
+        num_samples = partition.unconditional_count(self, num_samples, condition)
         num_steps, mean, _ = partition.sampling_args(num_steps, mean, 1.0)
-        seed = checks.seed("seed", seed)
-        seed = None if seed is None else tf.constant(seed, tf.int64)
-        return self._compiled_sample(num_samples, num_steps, seed, mean)
+        return self._compiled_sample(num_samples, num_steps, partition.seed_tensor(seed), mean)
 
     def _sample(self, num_samples, num_steps, seed=None, mean=False):
         start = self.uniform((num_samples, sum(self.sizes)), seed=sub_seed(seed, 0)) < 0.5
@@ -347,25 +343,13 @@ class DBM(partition.StoredLogPartition, GenerativeModel):
         self.set_log_partition(None)
         return super().fit(x, y, *args, **kwargs)
 
-    # --- input checks, serving and config ------------------------------------------------
-    def validate_inputs(self, x, name="x"):
-        return checks.data_array(name, x, self.event_shape, binary=True,
-                                 value_range=self.data_range)
-
+    # --- serving and config --------------------------------------------------------------
     def serving_signatures(self):
-        x_spec = tf.TensorSpec((None,) + self.event_shape, tf.float32, name="x")
-        n_spec = tf.TensorSpec((), tf.int32, name="num_samples")
-        steps_spec = tf.TensorSpec((), tf.int32, name="num_steps")
-        free = tf.function(lambda x: {"free_energy": self._free_energy(self._flat(x))},
-                           input_signature=[x_spec])
+        free = _serving.on_x(self, lambda x: {"free_energy": self._free_energy(self._flat(x))})
         signatures = {"serving_default": free, "mean_field_free_energy": free,
-                      "sample": tf.function(lambda n, s: {"x": self._sample(n, s)},
-                                            input_signature=[n_spec, steps_spec])}
+                      "sample": _serving.gibbs_sample(self)}
         if self.log_partition is not None:
-            log_z = self.log_partition["log_z"]
-            signatures["lower_bound"] = tf.function(
-                lambda x: {"lower_bound": -self._free_energy(self._flat(x)) - log_z},
-                input_signature=[x_spec])
+            signatures["lower_bound"] = _serving.free_energy_bound(self, "lower_bound")
         return signatures
 
     def get_config(self):
@@ -374,10 +358,6 @@ class DBM(partition.StoredLogPartition, GenerativeModel):
                 "num_chains": self.num_chains, "mean_field_steps": self.mean_field_steps,
                 "weight_decay": self.weight_decay, "data_init": self.data_init,
                 "pretraining_layer": self.pretraining_layer, "log_partition": self.log_partition}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
 
 __all__ = ["DBM"]

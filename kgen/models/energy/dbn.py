@@ -6,6 +6,7 @@ import numpy as np
 import tensorflow as tf
 
 from kgen import checks
+from kgen.models import _serving
 from kgen.models._updates import apply_after_loss
 from kgen.models.base import GenerativeModel, sub_seed
 from kgen.models.energy import _gibbs, _shapes, partition
@@ -22,7 +23,7 @@ _SERVED_EXACT_STATES = 4096
 
 
 @register("dbn")
-class DBN(partition.StoredLogPartition, GenerativeModel):
+class DBN(_serving.BinaryData, partition.StoredLogPartition, GenerativeModel):
     """Deep belief network (Hinton, Osindero & Teh 2006) of L binary layers above the data.
 
     The generative model is a top RBM over (h_{L-1}, h_L) and directed sigmoid
@@ -262,14 +263,9 @@ class DBN(partition.StoredLogPartition, GenerativeModel):
             ValueError / TypeError: naming ``num_samples``, ``num_steps``, ``mean``
                 or ``seed``.
         """
-        if condition:
-            raise TypeError(f"{type(self).__name__} is unconditional. "
-                            f"Received conditions: {sorted(condition)}")
-        num_samples = checks.positive_int("num_samples", num_samples)
+        num_samples = partition.unconditional_count(self, num_samples, condition)
         num_steps, mean, _ = partition.sampling_args(num_steps, mean, 1.0)
-        seed = checks.seed("seed", seed)
-        seed = None if seed is None else tf.constant(seed, tf.int64)
-        return self._compiled_sample(num_samples, num_steps, seed, mean)
+        return self._compiled_sample(num_samples, num_steps, partition.seed_tensor(seed), mean)
 
     def _sample(self, num_samples, num_steps, seed=None, mean=False):
         # With one RBM the top's visible layer is v: its mean is the returned mean.
@@ -351,17 +347,9 @@ class DBN(partition.StoredLogPartition, GenerativeModel):
                                        sub_seed(seed, i)))
         return tf.reduce_mean(self._gap_terms(hs)[0], -1) - log_z
 
-    # --- input checks, serving and config ----------------------------------------------
-    def validate_inputs(self, x, name="x"):
-        return checks.data_array(name, x, self.event_shape, binary=True,
-                                 value_range=self.data_range)
-
+    # --- serving and config ------------------------------------------------------------
     def serving_signatures(self):
-        x_spec = tf.TensorSpec((None,) + self.event_shape, tf.float32, name="x")
-        n_spec = tf.TensorSpec((), tf.int32, name="num_samples")
-        steps_spec = tf.TensorSpec((), tf.int32, name="num_steps")
-        sample = tf.function(lambda n, s: {"x": self._sample(n, s)},
-                             input_signature=[n_spec, steps_spec])
+        sample = _serving.gibbs_sample(self)
         signatures = {"serving_default": sample, "sample": sample}
         if self.log_partition is not None:
             log_z = self.log_partition["log_z"]
@@ -371,8 +359,7 @@ class DBN(partition.StoredLogPartition, GenerativeModel):
             else:
                 def bound(x):
                     return self._sampled_bound(self._flat(x), log_z, 100)
-            signatures["lower_bound"] = tf.function(lambda x: {"lower_bound": bound(x)},
-                                                    input_signature=[x_spec])
+            signatures["lower_bound"] = _serving.on_x(self, lambda x: {"lower_bound": bound(x)})
         return signatures
 
     def get_config(self):
@@ -381,10 +368,6 @@ class DBN(partition.StoredLogPartition, GenerativeModel):
                 "persistent": self.persistent, "num_chains": self.num_chains,
                 "weight_decay": self.weight_decay, "data_init": self.data_init,
                 "active_layer": self.active_layer, "log_partition": self.log_partition}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
 
 __all__ = ["DBN"]

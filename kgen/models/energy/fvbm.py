@@ -6,8 +6,9 @@ import keras
 import tensorflow as tf
 
 from kgen import checks
+from kgen.models import _serving
 from kgen.models.base import GenerativeModel, sub_seed
-from kgen.models.energy import _shapes
+from kgen.models.energy import _shapes, partition
 from kgen.models.registry import register
 
 # Units whose 2**D states log Z enumerates (about a million states at most).
@@ -33,7 +34,7 @@ def binary_states(num_units, dtype=tf.float64):
 
 
 @register("fvbm")
-class FVBM(GenerativeModel):
+class FVBM(_serving.BinaryData, GenerativeModel):
     """Fully visible Boltzmann machine (the lectures' Boltzmann machine without
     hidden units) over D binary units y in {0, 1}^D.
 
@@ -257,14 +258,10 @@ class FVBM(GenerativeModel):
             ValueError / TypeError: naming ``num_samples``, ``num_steps``,
                 ``temperature`` (<= 0) or ``seed``.
         """
-        if condition:
-            raise TypeError(f"{type(self).__name__} is unconditional. "
-                            f"Received conditions: {sorted(condition)}")
-        num_samples = checks.positive_int("num_samples", num_samples)
+        num_samples = partition.unconditional_count(self, num_samples, condition)
         num_steps, temperature = self._sampling_args(num_steps, temperature)
-        seed = checks.seed("seed", seed)
-        seed = None if seed is None else tf.constant(seed, tf.int64)
-        return self._compiled_sample(num_samples, num_steps, seed, temperature)
+        return self._compiled_sample(num_samples, num_steps, partition.seed_tensor(seed),
+                                     temperature)
 
     def _sample(self, num_samples, num_steps, seed=None, temperature=None):
         start = tf.cast(self.uniform((num_samples, self.num_visible), seed=sub_seed(seed, 0))
@@ -286,33 +283,19 @@ class FVBM(GenerativeModel):
             loss = (self._energy(y) - tf.reduce_mean(self._energy(negative))) / self.temperature
         return {"loss": loss, "pseudo_log_likelihood": self._pseudo_log_likelihood(y)}
 
-    # --- input checks, serving and config ----------------------------------------------
-    def validate_inputs(self, x, name="x"):
-        return checks.data_array(name, x, self.event_shape, binary=True,
-                                 value_range=self.data_range)
-
+    # --- serving and config ------------------------------------------------------------
     def serving_signatures(self):
-        x_spec = tf.TensorSpec((None,) + self.event_shape, tf.float32, name="x")
-        n_spec = tf.TensorSpec((), tf.int32, name="num_samples")
-        steps_spec = tf.TensorSpec((), tf.int32, name="num_steps")
-        energy = tf.function(lambda x: {"energy": self._energy(self._flat(x))},
-                             input_signature=[x_spec])
+        energy = _serving.on_x(self, lambda x: {"energy": self._energy(self._flat(x))})
         signatures = {"energy": energy, "serving_default": energy,
-                      "sample": tf.function(lambda n, s: {"x": self._sample(n, s)},
-                                            input_signature=[n_spec, steps_spec])}
+                      "sample": _serving.gibbs_sample(self)}
         if self.num_visible <= MAX_EXACT_UNITS:
-            log_prob = tf.function(lambda x: {"log_prob": self._log_prob(self._flat(x))},
-                                   input_signature=[x_spec])
+            log_prob = _serving.on_x(self, lambda x: {"log_prob": self._log_prob(self._flat(x))})
             signatures.update(log_prob=log_prob, serving_default=log_prob)
         return signatures
 
     def get_config(self):
         return {**super().get_config(), "num_visible": self.num_visible,
                 "temperature": self.temperature, "k": self.k}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
 
 __all__ = ["FVBM", "MAX_EXACT_UNITS", "binary_states", "check_temperature"]

@@ -76,6 +76,30 @@ def sampling_args(num_steps, mean, temperature):
     return num_steps, mean, float(temperature)
 
 
+def unconditional_count(model, num_samples, condition):
+    """Checks ``model.sample``'s (absent) ``condition``, then ``num_samples``; returns it.
+
+    Raises:
+        TypeError: naming the conditions given. ValueError / TypeError: naming
+            ``num_samples``.
+    """
+    if condition:
+        raise TypeError(f"{type(model).__name__} is unconditional. "
+                        f"Received conditions: {sorted(condition)}")
+    return checks.positive_int("num_samples", num_samples)
+
+
+def seed_tensor(seed):
+    """Checks ``sample``'s ``seed``; returns it as an int64 tensor (one trace of the
+    compiled sampler for every seed), or None.
+
+    Raises:
+        ValueError / TypeError: naming ``seed``.
+    """
+    seed = checks.seed("seed", seed)
+    return None if seed is None else tf.constant(seed, tf.int64)
+
+
 def pseudo_log_likelihood(v, kernel, visible_bias, logits, free):
     """sum_i log p(v_i | v_-i) of an RBM, ``[batch]`` nats, for flat binary ``v``.
 

@@ -6,12 +6,13 @@ import numpy as np
 import tensorflow as tf
 
 from kgen import checks
+from kgen.models import _serving
 from kgen.models.base import GenerativeModel, sub_seed
 from kgen.models.energy import _gibbs, _shapes, partition
 from kgen.models.registry import register
 
 @register("rbm")
-class RBM(partition.StoredLogPartition, GenerativeModel):
+class RBM(_serving.BinaryData, partition.StoredLogPartition, GenerativeModel):
     """Bernoulli-Bernoulli restricted Boltzmann machine.
 
     Binary visible units v (D = ``num_visible``) and hidden units h (H =
@@ -246,14 +247,10 @@ class RBM(partition.StoredLogPartition, GenerativeModel):
             ValueError / TypeError: naming ``num_samples``, ``num_steps``,
                 ``temperature`` (<= 0), ``mean`` or ``seed``.
         """
-        if condition:
-            raise TypeError(f"{type(self).__name__} is unconditional. "
-                            f"Received conditions: {sorted(condition)}")
-        num_samples = checks.positive_int("num_samples", num_samples)
+        num_samples = partition.unconditional_count(self, num_samples, condition)
         num_steps, mean, temperature = partition.sampling_args(num_steps, mean, temperature)
-        seed = checks.seed("seed", seed)  # as a tensor: one trace for every seed
-        seed = None if seed is None else tf.constant(seed, tf.int64)
-        return self._compiled_sample(num_samples, num_steps, seed, mean, temperature)
+        return self._compiled_sample(num_samples, num_steps, partition.seed_tensor(seed), mean,
+                                     temperature)
 
     def _sample(self, num_samples, num_steps, seed=None, mean=False, temperature=1.0):
         start = tf.broadcast_to(tf.sigmoid(self.visible_bias / temperature),
@@ -342,30 +339,16 @@ class RBM(partition.StoredLogPartition, GenerativeModel):
         self.set_log_partition(None)
         return super().fit(x, y, *args, **kwargs)
 
-    # --- input checks, serving and config ----------------------------------------
-    def validate_inputs(self, x, name="x"):
-        return checks.data_array(name, x, self.event_shape, binary=True,
-                                 value_range=self.data_range)
-
+    # --- serving and config ------------------------------------------------------
     def serving_signatures(self):
-        x_spec = tf.TensorSpec((None,) + self.event_shape, tf.float32, name="x")
-        n_spec = tf.TensorSpec((), tf.int32, name="num_samples")
-        steps_spec = tf.TensorSpec((), tf.int32, name="num_steps")
-
         def free_energy(x):
             return {"free_energy": self._free_energy(self._flat(x))}
 
-        signatures = {
-            "serving_default": tf.function(free_energy, input_signature=[x_spec]),
-            "free_energy": tf.function(free_energy, input_signature=[x_spec]),
-            "sample": tf.function(lambda n, s: {"x": self._sample(n, s)},
-                                  input_signature=[n_spec, steps_spec]),
-        }
+        signatures = {"serving_default": _serving.on_x(self, free_energy),
+                      "free_energy": _serving.on_x(self, free_energy),
+                      "sample": _serving.gibbs_sample(self)}
         if self.log_partition is not None:
-            log_z = self.log_partition["log_z"]
-            signatures["log_prob"] = tf.function(
-                lambda x: {"log_prob": -self._free_energy(self._flat(x)) - log_z},
-                input_signature=[x_spec])
+            signatures["log_prob"] = _serving.free_energy_bound(self, "log_prob")
         return signatures
 
     def get_config(self):
@@ -373,10 +356,6 @@ class RBM(partition.StoredLogPartition, GenerativeModel):
                 "num_hidden": self.num_hidden, "k": self.k, "persistent": self.persistent,
                 "num_chains": self.num_chains, "weight_decay": self.weight_decay,
                 "data_init": self.data_init, "log_partition": self.log_partition}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
 
 __all__ = ["RBM"]
