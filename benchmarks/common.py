@@ -1,8 +1,10 @@
-"""Helpers shared by the benchmarks: machine description and JSON results."""
+"""Helpers shared by the benchmarks: machine description, JSON results, in-memory data
+and the round-robin timing of the speed benchmarks."""
 
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -42,6 +44,130 @@ def git_commit():
                                        text=True, stderr=subprocess.DEVNULL).strip()
     except (OSError, subprocess.CalledProcessError):
         return None
+
+
+def binarized_mnist(split, num_examples=None):
+    """The first ``num_examples`` (all if None) binarized MNIST images of ``split``,
+    ``[N, 28, 28, 1]`` float32, in file order."""
+    import kgen.data
+    import numpy as np
+
+    return np.concatenate([b.numpy() for b in kgen.data.load(
+        "binarized_mnist", split, batch_size=10000)])[:num_examples]
+
+
+def in_memory(x, batch_size):
+    """``x`` as a batched, cached, prefetched ``tf.data.Dataset`` (file order)."""
+    import tensorflow as tf
+
+    return tf.data.Dataset.from_tensor_slices(x).batch(batch_size).cache().prefetch(2)
+
+
+def plain_adam_epoch(loss_fn, variables, jit):
+    """The reference loop of a speed benchmark: one epoch, ``epoch(ds)``, of a
+    hand-written ``tf.function`` step (``jit_compile=jit``) that takes the gradient of
+    ``loss_fn(x)`` for ``variables`` with ``tf.GradientTape`` and applies Adam 1e-3 (no
+    Keras ``fit``, no metrics); ``epoch`` returns the last batch's loss."""
+    import keras
+    import tensorflow as tf
+
+    opt = keras.optimizers.Adam(1e-3)
+    opt.build(variables)
+
+    @tf.function(jit_compile=jit)
+    def step(x):
+        with tf.GradientTape() as tape:
+            loss = loss_fn(x)
+        opt.apply(tape.gradient(loss, variables), variables)
+        return loss
+
+    def epoch(ds):
+        for x in ds:
+            loss = step(x)
+        return float(loss)
+
+    return epoch
+
+
+def fit_epoch(model, jit, steps_per_execution):
+    """One epoch of ``model.fit(ds)`` with Adam 1e-3, ``epoch(ds)``: the last loss."""
+    import keras
+
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), jit_compile=jit,
+                  steps_per_execution=steps_per_execution)
+    return lambda ds: model.fit(ds, epochs=1, verbose=0).history["loss"][-1]
+
+
+def round_robin(fns, arg, rounds, warm_up=True, print_rounds=True):
+    """Seconds of each timed call ``fns[name](arg)``, ``{name: [rounds floats]}``.
+
+    After one warm-up call of each (tracing, compilation), ``rounds`` rounds call each
+    in turn, starting one later each round, so that the host's load drifts over all
+    alike and none is always first. Prints each round's seconds if ``print_rounds``.
+    """
+    if warm_up:
+        for fn in fns.values():
+            fn(arg)
+    names = list(fns)
+    seconds = {name: [] for name in names}
+    for r in range(rounds):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            start = time.perf_counter()
+            fns[name](arg)
+            seconds[name].append(time.perf_counter() - start)
+        if print_rounds:
+            print(f"round {r + 1}: " + ", ".join(f"{n} {s[-1]:.2f}s" for n, s in seconds.items()),
+                  flush=True)
+    return seconds
+
+
+def rates(seconds, count, unit="examples", flops=None, times_key="epoch_seconds"):
+    """``{name: {"<unit>_per_second", "best_<unit>_per_second"[, "gflops"], times_key}}``:
+    ``count`` over the median and the best of each name's ``seconds`` (1 decimal), the
+    GFLOP/s of the median for ``flops`` per item, and the seconds (3 decimals)."""
+    runs = {}
+    for name, times in seconds.items():
+        median, best = statistics.median(times), min(times)
+        runs[name] = {f"{unit}_per_second": round(count / median, 1),
+                      f"best_{unit}_per_second": round(count / best, 1)}
+        if flops is not None:
+            runs[name]["gflops"] = round(count * flops / median / 1e9, 2)
+        runs[name][times_key] = [round(t, 3) for t in times]
+    return runs
+
+
+def add_ratios(runs, reference, to, unit="examples", line=None):
+    """Adds ``ratio_to_<to>`` and ``best_ratio_to_<to>`` to each run: its median and best
+    ``<unit>_per_second`` over those of the run ``reference(name)`` (3 decimals); prints
+    ``line.format(name=, rate=, best=, ratio=)`` for each run if ``line`` is given."""
+    for name, run in runs.items():
+        ref = runs[reference(name)]
+        run[f"ratio_to_{to}"] = round(run[f"{unit}_per_second"] / ref[f"{unit}_per_second"], 3)
+        run[f"best_ratio_to_{to}"] = round(
+            run[f"best_{unit}_per_second"] / ref[f"best_{unit}_per_second"], 3)
+        if line is not None:
+            print(line.format(name=name, rate=run[f"{unit}_per_second"],
+                              best=run[f"best_{unit}_per_second"], ratio=run[f"ratio_to_{to}"]),
+                  flush=True)
+    return runs
+
+
+def same_jit_plain(name):
+    """The reference run of ``name``: ``plain_xla`` for an XLA run, else ``plain``."""
+    return "plain_xla" if "xla" in name else "plain"
+
+
+def profile_epochs(fns, names, arg):
+    """``{name: python_profile(fns[name], arg)}`` for each of ``names``, in order (an
+    epoch profiled trains on), each printed with its seconds in TensorFlow's execute."""
+    from benchmarks.profiling import python_profile
+
+    profiles = {}
+    for name in names:
+        profiles[name] = python_profile(fns[name], arg)
+        print(f"profile {name}: {profiles[name]['seconds']} s, of which "
+              f"{profiles[name]['tf_execute_seconds']} s in TensorFlow's execute", flush=True)
+    return profiles
 
 
 # The code that runs is the code at start-up: record its commit then, not at the end.

@@ -33,7 +33,6 @@ without and with XLA (``conv_microbenchmark``).
 
 import argparse
 import os
-import statistics
 import sys
 import time
 
@@ -44,9 +43,7 @@ import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import kgen.data  # noqa: E402
-from benchmarks.common import write_result  # noqa: E402
-from benchmarks.profiling import python_profile  # noqa: E402
+from benchmarks import common  # noqa: E402
 from kgen.models.autoregressive import PixelCNN  # noqa: E402
 
 PRESET = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "kgen",
@@ -75,32 +72,18 @@ def flops_per_example(model):
 def plain_epoch_fn(jit):
     """The model's layers in a hand-written step: the reference."""
     model = make_model()
-    variables = model.trainable_variables
-    opt = keras.optimizers.Adam(1e-3)
-    opt.build(variables)
 
-    @tf.function(jit_compile=jit)
-    def step(x):
-        with tf.GradientTape() as tape:
-            logits = model.conditionals(x, training=True)
-            nll = tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(x, logits), [1, 2, 3])
-            loss = tf.reduce_mean(nll)
-        opt.apply(tape.gradient(loss, variables), variables)
-        return loss
+    def loss(x):
+        logits = model.conditionals(x, training=True)
+        return tf.reduce_mean(tf.reduce_sum(
+            tf.nn.sigmoid_cross_entropy_with_logits(x, logits), [1, 2, 3]))
 
-    def epoch(ds):
-        for x in ds:
-            loss = step(x)
-        return float(loss)
-
-    return epoch, model
+    return common.plain_adam_epoch(loss, model.trainable_variables, jit), model
 
 
 def fit_epoch_fn(jit, steps_per_execution):
     model = make_model()
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), jit_compile=jit,
-                  steps_per_execution=steps_per_execution)
-    return lambda ds: model.fit(ds, epochs=1, verbose=0).history["loss"][-1], model
+    return common.fit_epoch(model, jit, steps_per_execution), model
 
 
 def conv_microbenchmark(calls=20):
@@ -129,22 +112,6 @@ def conv_microbenchmark(calls=20):
     return out
 
 
-def time_round_robin(epochs, ds, rounds):
-    """Seconds of each timed epoch, ``{name: [rounds floats]}``, interleaved."""
-    for epoch in epochs.values():
-        epoch(ds)  # warm-up: tracing and compilation
-    names = list(epochs)
-    seconds = {name: [] for name in names}
-    for r in range(rounds):
-        for name in names[r % len(names):] + names[:r % len(names)]:
-            start = time.perf_counter()
-            epochs[name](ds)
-            seconds[name].append(time.perf_counter() - start)
-        print(f"round {r + 1}: " + ", ".join(f"{n} {s[-1]:.2f}s" for n, s in seconds.items()),
-              flush=True)
-    return seconds
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--examples", type=int, default=1000)
@@ -155,40 +122,23 @@ def main():
                         help="configurations to run one more epoch of under cProfile")
     args = parser.parse_args()
     keras.utils.set_random_seed(0)
-    x = np.concatenate([b.numpy() for b in kgen.data.load("binarized_mnist", "train",
-                                                          batch_size=10000)])[:args.examples]
-    ds = tf.data.Dataset.from_tensor_slices(x).batch(args.batch_size).cache().prefetch(2)
+    x = common.binarized_mnist("train", args.examples)
+    ds = common.in_memory(x, args.batch_size)
     makers = {"plain": lambda: plain_epoch_fn(False), "plain_xla": lambda: plain_epoch_fn(True),
               "kgen_fit": lambda: fit_epoch_fn(False, 1),
               "kgen_fit_xla": lambda: fit_epoch_fn(True, 1),
               "kgen_fit_xla_spe10": lambda: fit_epoch_fn(True, 10)}
     made = {name: make() for name, make in makers.items()}
     flops = flops_per_example(made["plain"][1])
-    seconds = time_round_robin({n: m[0] for n, m in made.items()}, ds, args.rounds)
-    runs = {}
-    for name, times in seconds.items():
-        median, best = statistics.median(times), min(times)
-        runs[name] = {"examples_per_second": round(len(x) / median, 1),
-                      "best_examples_per_second": round(len(x) / best, 1),
-                      "gflops": round(len(x) * flops / median / 1e9, 2),
-                      "epoch_seconds": [round(t, 3) for t in times]}
-    for name, run in runs.items():
-        ref = runs["plain_xla" if "xla" in name else "plain"]
-        run["ratio_to_plain_same_jit"] = round(
-            run["examples_per_second"] / ref["examples_per_second"], 3)
-        run["best_ratio_to_plain_same_jit"] = round(
-            run["best_examples_per_second"] / ref["best_examples_per_second"], 3)
-        print(f"{name:20s} {run['examples_per_second']:8.1f} ex/s (best "
-              f"{run['best_examples_per_second']:7.1f})  x{run['ratio_to_plain_same_jit']}",
-              flush=True)
+    seconds = common.round_robin({n: m[0] for n, m in made.items()}, ds, args.rounds)
+    runs = common.add_ratios(common.rates(seconds, len(x), flops=flops), common.same_jit_plain,
+                             "plain_same_jit",
+                             line="{name:20s} {rate:8.1f} ex/s (best {best:7.1f})  x{ratio}")
     micro = conv_microbenchmark()
     print("one convolution, forward + backward, s:", micro, flush=True)
-    profiles = {}
-    for name in args.profile:  # last: the profiled epoch trains on
-        profiles[name] = python_profile(made[name][0], ds)
-        print(f"profile {name}: {profiles[name]['seconds']} s, of which "
-              f"{profiles[name]['tf_execute_seconds']} s in TensorFlow's execute", flush=True)
-    write_result("speed_pixelcnn_fit", {
+    # last: the profiled epochs train on
+    profiles = common.profile_epochs({n: m[0] for n, m in made.items()}, args.profile, ds)
+    common.write_result("speed_pixelcnn_fit", {
         "network": "PixelCNN %s (the preset's model_args), Bernoulli, Adam 1e-3, batch %d"
                    % (preset_args(), args.batch_size),
         "data": "binarized_mnist train, first %d images" % len(x),

@@ -52,7 +52,6 @@ import argparse
 import os
 import statistics
 import sys
-import time
 
 import keras
 import numpy as np
@@ -63,9 +62,7 @@ from sklearn.utils import gen_even_slices
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import kgen.data  # noqa: E402
-from benchmarks.common import write_result  # noqa: E402
-from benchmarks.profiling import python_profile  # noqa: E402
+from benchmarks import common  # noqa: E402
 from kgen.models.energy import RBM  # noqa: E402
 from kgen.models.energy import partition  # noqa: E402
 
@@ -157,22 +154,6 @@ def sklearn_fit_fn(lr, batch_size):
     return epoch, None
 
 
-def time_round_robin(epochs, data, rounds):
-    """Seconds of each timed epoch, ``{name: [rounds floats]}``, interleaved."""
-    for epoch in epochs.values():
-        epoch(data)  # warm-up: tracing and compilation (and the first epoch)
-    names = list(epochs)
-    seconds = {name: [] for name in names}
-    for r in range(rounds):
-        for name in names[r % len(names):] + names[:r % len(names)]:
-            start = time.perf_counter()
-            epochs[name](data)
-            seconds[name].append(time.perf_counter() - start)
-        print(f"round {r + 1}: " + ", ".join(f"{n} {s[-1]:.2f}s" for n, s in seconds.items()),
-              flush=True)
-    return seconds
-
-
 def pll_of(model, x):
     """Exact per-example PLL (nats) of a kgen RBM on flat ``x``: mean, standard error."""
     v = tf.constant(x)
@@ -213,13 +194,9 @@ def main():
     args = parser.parse_args()
     keras.utils.set_random_seed(0)
 
-    def load(split):
-        return np.concatenate([b.numpy().reshape(len(b), 784) for b in kgen.data.load(
-            "binarized_mnist", split, batch_size=10000)])
-
-    x = load("train")[:args.examples].astype(np.float32)
-    test = load("test")[:args.pll_examples].astype(np.float32)
-    ds = tf.data.Dataset.from_tensor_slices(x).batch(args.batch_size).cache().prefetch(2)
+    x = common.binarized_mnist("train", args.examples).reshape(-1, 784).astype(np.float32)
+    test = common.binarized_mnist("test", args.pll_examples).reshape(-1, 784).astype(np.float32)
+    ds = common.in_memory(x, args.batch_size)
     data = {"x": x, "ds": ds}
     lr, bs = args.learning_rate, args.batch_size
     makers = {
@@ -233,7 +210,8 @@ def main():
         "sklearn_fit_n_iter1": lambda: sklearn_fit_fn(lr, bs),
     }
     made = {name: make() for name, make in makers.items()}
-    seconds = time_round_robin({n: m[0] for n, m in made.items()}, data, args.rounds)
+    # the warm-up epoch trains too (epochs_trained below)
+    seconds = common.round_robin({n: m[0] for n, m in made.items()}, data, args.rounds)
     runs = {}
     for name, times in seconds.items():
         median, best = statistics.median(times), min(times)
@@ -241,14 +219,8 @@ def main():
                       "best_epochs_per_second": round(1 / best, 4),
                       "examples_per_second": round(len(x) / median, 1),
                       "epoch_seconds": [round(t, 3) for t in times]}
-    ref = runs["sklearn"]
-    for name, run in runs.items():
-        run["ratio_to_sklearn"] = round(run["epochs_per_second"] / ref["epochs_per_second"], 3)
-        run["best_ratio_to_sklearn"] = round(
-            run["best_epochs_per_second"] / ref["best_epochs_per_second"], 3)
-        print(f"{name:22s} {run['epochs_per_second']:.3f} epochs/s (best "
-              f"{run['best_epochs_per_second']:.3f})  x{run['ratio_to_sklearn']} sklearn",
-              flush=True)
+    common.add_ratios(runs, lambda name: "sklearn", "sklearn", "epochs",
+                      line="{name:22s} {rate:.3f} epochs/s (best {best:.3f})  x{ratio} sklearn")
     epochs_trained = 1 + args.rounds
     for name, (_, get) in made.items():
         if get is None:
@@ -268,12 +240,9 @@ def main():
         print(f"{name:22s} exact PLL {mean:.2f} ± {err:.2f} nats after {epochs_trained} "
               f"epochs" + (f" (score_samples {runs[name]['sklearn_score_samples_mean']})"
                            if "sklearn_score_samples_mean" in runs[name] else ""), flush=True)
-    profiles = {}
-    for name in args.profile:  # last: the profiled epoch trains on
-        profiles[name] = python_profile(made[name][0], data)
-        print(f"profile {name}: {profiles[name]['seconds']} s, of which "
-              f"{profiles[name]['tf_execute_seconds']} s in TensorFlow's execute", flush=True)
-    write_result("speed_rbm", {
+    # last: the profiled epochs train on
+    profiles = common.profile_epochs({n: m[0] for n, m in made.items()}, args.profile, data)
+    common.write_result("speed_rbm", {
         "network": f"RBM 784-{HIDDEN}, SGD lr {lr}, batch {bs}, weights N(0, 0.01^2), "
                    "biases 0; scikit-learn BernoulliRBM is PCD-1",
         "data": "binarized_mnist train (float32), file order",

@@ -41,9 +41,7 @@ median of ``--rounds`` rounds, after a warm-up round).
 import argparse
 import math
 import os
-import statistics
 import sys
-import time
 
 import keras
 import numpy as np
@@ -51,8 +49,7 @@ import tensorflow as tf
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks.common import write_result  # noqa: E402
-from benchmarks.profiling import python_profile  # noqa: E402
+from benchmarks import common  # noqa: E402
 from kgen.data import fashion_mnist  # noqa: E402
 from kgen.models.flows import RealNVP  # noqa: E402
 
@@ -89,57 +86,13 @@ def plain_log_prob_fn(model):
 def plain_epoch_fn(args, first_batch, jit, own_log_prob=False):
     model = make_model(args, first_batch)
     log_prob = model._log_prob if own_log_prob else plain_log_prob_fn(model)
-    variables = model.trainable_variables
-    opt = keras.optimizers.Adam(1e-3)
-    opt.build(variables)
-
-    @tf.function(jit_compile=jit)
-    def step(x):
-        with tf.GradientTape() as tape:
-            loss = -tf.reduce_mean(log_prob(x))
-        opt.apply(tape.gradient(loss, variables), variables)
-        return loss
-
-    def epoch(ds):
-        for x in ds:
-            loss = step(x)
-        return float(loss)
-
-    return epoch, model
+    return common.plain_adam_epoch(lambda x: -tf.reduce_mean(log_prob(x)),
+                                   model.trainable_variables, jit), model
 
 
 def fit_epoch_fn(args, first_batch, jit, steps_per_execution):
     model = make_model(args, first_batch)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), jit_compile=jit,
-                  steps_per_execution=steps_per_execution)
-    return lambda ds: model.fit(ds, epochs=1, verbose=0).history["loss"][-1], model
-
-
-def round_robin(fns, arg, rounds, warm_up=True):
-    """Seconds of each timed call, ``{name: [rounds floats]}``, interleaved."""
-    if warm_up:
-        for fn in fns.values():
-            fn(arg)
-    names = list(fns)
-    seconds = {name: [] for name in names}
-    for r in range(rounds):
-        for name in names[r % len(names):] + names[:r % len(names)]:
-            start = time.perf_counter()
-            fns[name](arg)
-            seconds[name].append(time.perf_counter() - start)
-        print(f"round {r + 1}: " + ", ".join(f"{n} {s[-1]:.2f}s" for n, s in seconds.items()),
-              flush=True)
-    return seconds
-
-
-def summary(seconds, count, unit):
-    runs = {}
-    for name, times in seconds.items():
-        median, best = statistics.median(times), min(times)
-        runs[name] = {f"{unit}_per_second": round(count / median, 1),
-                      f"best_{unit}_per_second": round(count / best, 1),
-                      "seconds": [round(t, 3) for t in times]}
-    return runs
+    return common.fit_epoch(model, jit, steps_per_execution), model
 
 
 def main():
@@ -159,7 +112,7 @@ def main():
     keras.utils.set_random_seed(0)
     x = np.round(fashion_mnist.load_arrays("train")[0][:args.examples] * 255).astype(np.float32)
     first = x[:args.batch_size]
-    ds = tf.data.Dataset.from_tensor_slices(x).batch(args.batch_size).cache().prefetch(2)
+    ds = common.in_memory(x, args.batch_size)
     makers = {"plain": lambda: plain_epoch_fn(args, first, False),
               "plain_xla": lambda: plain_epoch_fn(args, first, True),
               "plain_log_prob": lambda: plain_epoch_fn(args, first, False, own_log_prob=True),
@@ -169,17 +122,10 @@ def main():
               "kgen_fit_xla_spe10": lambda: fit_epoch_fn(args, first, True, 10)}
     made = {name: make() for name, make in makers.items()}
     num_params = made["plain"][1].count_params()
-    seconds = round_robin({n: m[0] for n, m in made.items()}, ds, args.rounds)
-    runs = summary(seconds, len(x), "examples")
-    for name, run in runs.items():
-        ref = runs["plain_xla" if "xla" in name else "plain"]
-        run["ratio_to_plain_same_jit"] = round(
-            run["examples_per_second"] / ref["examples_per_second"], 3)
-        run["best_ratio_to_plain_same_jit"] = round(
-            run["best_examples_per_second"] / ref["best_examples_per_second"], 3)
-        print(f"{name:20s} {run['examples_per_second']:8.1f} ex/s (best "
-              f"{run['best_examples_per_second']:7.1f})  x{run['ratio_to_plain_same_jit']}",
-              flush=True)
+    seconds = common.round_robin({n: m[0] for n, m in made.items()}, ds, args.rounds)
+    runs = common.add_ratios(common.rates(seconds, len(x), times_key="seconds"),
+                             common.same_jit_plain, "plain_same_jit",
+                             line="{name:20s} {rate:8.1f} ex/s (best {best:7.1f})  x{ratio}")
     model = made["kgen_fit_xla"][1]
     n = args.sample_batch
     compiled = {jit: tf.function(lambda t, jit=jit: model._sample(n, t), jit_compile=jit)
@@ -191,14 +137,12 @@ def main():
                                                  for _ in range(calls)][-1],
                 "sample_tf_function_xla": lambda _: [compiled[True](tf.constant(1.0)).numpy()
                                                      for _ in range(calls)][-1]}
-    sampling = summary(round_robin(samplers, None, args.rounds), n * calls, "images")
+    sampling = common.rates(common.round_robin(samplers, None, args.rounds), n * calls,
+                            "images", times_key="seconds")
     finite = bool(np.all(np.isfinite(samplers["sample_tf_function_xla"](None))))
-    profiles = {}
-    for name in args.profile:  # last: the profiled epoch trains on
-        profiles[name] = python_profile(made[name][0], ds)
-        print(f"profile {name}: {profiles[name]['seconds']} s, of which "
-              f"{profiles[name]['tf_execute_seconds']} s in TensorFlow's execute", flush=True)
-    write_result("speed_realnvp", {
+    # last: the profiled epochs train on
+    profiles = common.profile_epochs({n: m[0] for n, m in made.items()}, args.profile, ds)
+    common.write_result("speed_realnvp", {
         "network": (f"RealNVP 28x28x1, 2 scales, {args.couplings} couplings per mask and scale "
                     f"(+1 at the last), ActNorm, residual CNNs {args.filters} filters x "
                     f"{args.blocks} blocks, 256 levels dequantized, logit alpha {ALPHA}; "

@@ -25,19 +25,15 @@ only, forward + backward = 3x the forward multiply-adds x 2).
 
 import argparse
 import os
-import statistics
 import sys
-import time
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import kgen  # noqa: E402
-import kgen.data  # noqa: E402
-from benchmarks.common import write_result  # noqa: E402
+from benchmarks import common  # noqa: E402
 
 SIZES = [784, 200, 200, 50]
 
@@ -54,31 +50,19 @@ def plain_epoch_fn(jit):
                             keras.layers.Dense(200, "tanh"), keras.layers.Dense(100)])
     dec = keras.Sequential([keras.Input((50,)), keras.layers.Dense(200, "tanh"),
                             keras.layers.Dense(200, "tanh"), keras.layers.Dense(784)])
-    variables = enc.trainable_variables + dec.trainable_variables
-    opt = keras.optimizers.Adam(1e-3)
-    opt.build(variables)
 
-    @tf.function(jit_compile=jit)
-    def step(x):
+    def loss(x):
         x = tf.reshape(x, (-1, 784))
-        with tf.GradientTape() as tape:
-            loc, raw = tf.split(enc(x), 2, axis=-1)
-            scale = tf.nn.softplus(raw) + 1e-4
-            z = loc + scale * tf.random.normal(tf.shape(loc))
-            logits = dec(z)
-            rec = tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(x, logits), -1)
-            kl = 0.5 * tf.reduce_sum(tf.square(loc) + tf.square(scale) - 1
-                                     - 2 * tf.math.log(scale), -1)
-            loss = tf.reduce_mean(rec + kl)
-        opt.apply(tape.gradient(loss, variables), variables)
-        return loss
+        loc, raw = tf.split(enc(x), 2, axis=-1)
+        scale = tf.nn.softplus(raw) + 1e-4
+        z = loc + scale * tf.random.normal(tf.shape(loc))
+        logits = dec(z)
+        rec = tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(x, logits), -1)
+        kl = 0.5 * tf.reduce_sum(tf.square(loc) + tf.square(scale) - 1
+                                 - 2 * tf.math.log(scale), -1)
+        return tf.reduce_mean(rec + kl)
 
-    def epoch(ds):
-        for x in ds:
-            loss = step(x)
-        return float(loss)
-
-    return epoch
+    return common.plain_adam_epoch(loss, enc.trainable_variables + dec.trainable_variables, jit)
 
 
 class AutoSelectRNGVAE(kgen.models.vae.VAE):
@@ -90,24 +74,7 @@ class AutoSelectRNGVAE(kgen.models.vae.VAE):
 
 
 def fit_epoch_fn(jit, steps_per_execution, cls=kgen.models.vae.VAE):
-    model = cls(latent_dim=50, seed=0)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), jit_compile=jit,
-                  steps_per_execution=steps_per_execution)
-    return lambda ds: model.fit(ds, epochs=1, verbose=0).history["loss"][-1]
-
-
-def time_round_robin(epochs, ds, rounds):
-    """Seconds of each timed epoch, ``{name: [rounds floats]}``, interleaved."""
-    for epoch in epochs.values():
-        epoch(ds)  # warm-up: tracing and compilation
-    names = list(epochs)
-    seconds = {name: [] for name in names}
-    for r in range(rounds):
-        for name in names[r % len(names):] + names[:r % len(names)]:
-            start = time.perf_counter()
-            epochs[name](ds)
-            seconds[name].append(time.perf_counter() - start)
-    return seconds
+    return common.fit_epoch(cls(latent_dim=50, seed=0), jit, steps_per_execution)
 
 
 def main():
@@ -117,33 +84,20 @@ def main():
     parser.add_argument("--rounds", type=int, default=9)
     args = parser.parse_args()
     keras.utils.set_random_seed(0)
-    x = np.concatenate([b.numpy() for b in kgen.data.load("binarized_mnist", "train",
-                                                          batch_size=10000)])[:args.examples]
-    ds = tf.data.Dataset.from_tensor_slices(x).batch(args.batch_size).cache().prefetch(2)
+    x = common.binarized_mnist("train", args.examples)
+    ds = common.in_memory(x, args.batch_size)
     makers = {"plain": lambda: plain_epoch_fn(False), "plain_xla": lambda: plain_epoch_fn(True)}
     for spe in (1, 10, 50):
         suffix = "" if spe == 1 else f"_spe{spe}"
         makers["kgen_fit" + suffix] = lambda spe=spe: fit_epoch_fn(False, spe)
         makers["kgen_fit_xla" + suffix] = lambda spe=spe: fit_epoch_fn(True, spe)
     makers["kgen_fit_xla_spe50_auto_select_rng"] = lambda: fit_epoch_fn(True, 50, AutoSelectRNGVAE)
-    seconds = time_round_robin({name: make() for name, make in makers.items()}, ds, args.rounds)
-    runs = {}
-    for name, times in seconds.items():
-        median, best = statistics.median(times), min(times)
-        runs[name] = {"examples_per_second": round(len(x) / median, 1),
-                      "best_examples_per_second": round(len(x) / best, 1),
-                      "gflops": round(len(x) * flops_per_example() / median / 1e9, 2),
-                      "epoch_seconds": [round(t, 3) for t in times]}
-    for name, run in runs.items():
-        ref = runs["plain_xla" if "xla" in name else "plain"]
-        run["ratio_to_plain_same_jit"] = round(
-            run["examples_per_second"] / ref["examples_per_second"], 3)
-        run["best_ratio_to_plain_same_jit"] = round(
-            run["best_examples_per_second"] / ref["best_examples_per_second"], 3)
-        print(f"{name:22s} {run['examples_per_second']:9.0f} ex/s (best "
-              f"{run['best_examples_per_second']:7.0f})  x{run['ratio_to_plain_same_jit']}",
-              flush=True)
-    write_result("speed_vae", {
+    seconds = common.round_robin({name: make() for name, make in makers.items()}, ds,
+                                 args.rounds, print_rounds=False)
+    runs = common.add_ratios(common.rates(seconds, len(x), flops=flops_per_example()),
+                             common.same_jit_plain, "plain_same_jit",
+                             line="{name:22s} {rate:9.0f} ex/s (best {best:7.0f})  x{ratio}")
+    common.write_result("speed_vae", {
         "network": "784-200-200-50 tanh VAE, Bernoulli, Adam, batch %d" % args.batch_size,
         "examples_per_epoch": len(x),
         "rounds": args.rounds,
