@@ -58,7 +58,10 @@ STEPS = {
 def test_each_step_inverts_and_its_log_dets_match_the_jacobian(name):
     layer, x = STEPS[name]()
     layer(x)
-    layer = randomize(layer, scale=0.3)  # larger: slopes ~1e-7 somewhere, ill-conditioned
+    # Far from the identity (|log-det| up to 4), not so far that float32 cannot invert it:
+    # at scale 0.3 the autoregressive step reached |log-det| 16 and a round-trip error of
+    # 3e-4 (an inverse error compounds along the autoregressive order).
+    layer = randomize(layer, scale=0.2)
     y, fldj = layer(x)
     assert np.abs(fldj.numpy()).max() > 0.05
     x_back, ildj = layer(y, inverse=True)
