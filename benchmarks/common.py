@@ -2,6 +2,7 @@
 and the round-robin timing of the speed benchmarks."""
 
 import json
+import math
 import os
 import platform
 import statistics
@@ -174,8 +175,22 @@ def profile_epochs(fns, names, arg):
 COMMIT_AT_START = None
 
 
+def finite_or_null(obj):
+    """``obj`` with every non-finite float (inf, nan) replaced by ``None``, through dicts,
+    lists and tuples: standard JSON has no Infinity or NaN (``null`` stands for "not
+    defined", e.g. a reverse KL with no high-quality sample)."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: finite_or_null(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite_or_null(v) for v in obj]
+    return obj
+
+
 def write_result(name, result):
-    """Writes ``benchmarks/results/<name>.json`` with the command and machine."""
+    """Writes ``benchmarks/results/<name>.json`` with the command and machine, as
+    standard JSON (non-finite floats as ``null``, ``finite_or_null``)."""
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", f"{name}.json")
     os.makedirs(os.path.dirname(out), exist_ok=True)
     result = {
@@ -186,7 +201,7 @@ def write_result(name, result):
         **result,
     }
     with open(out, "w") as f:
-        json.dump(result, f, indent=2)
+        json.dump(finite_or_null(result), f, indent=2, allow_nan=False)
     print(f"wrote {out}")
     return out
 

@@ -12,7 +12,7 @@ seeds, with every run's figures after each epoch of 200 generator steps (the cur
 Issue 13's goal: 8/8 modes with >= 95 % high-quality on the ring and 25/25 with >= 95 %
 on the grid for at least one loss (PacGAN4: 7.9 / 95.6 % and 24.8 / 93.6 %). Writes
 ``benchmarks/results/gan_mode_collapse<tag>.json`` (a run without high-quality samples
-has ``reverse_kl`` = ``Infinity`` there). The defaults (2 toys x 4 losses x 5 seeds,
+has ``reverse_kl`` = ``null`` there). The defaults (2 toys x 4 losses x 5 seeds,
 3,000 steps, at most 4 minutes a run) take about an hour on 2 CPU cores.
 
     python benchmarks/gan_mode_collapse.py

@@ -40,3 +40,12 @@ def test_add_ratios_divides_by_the_reference_run_and_prints_a_line(capsys):
     assert capsys.readouterr().out.splitlines() == ["plain 4.0 8.0 x1.0", "fit 3.0 2.0 x0.75"]
     assert [common.same_jit_plain(n) for n in ("kgen_fit_xla_spe10", "kgen_fit")] == [
         "plain_xla", "plain"]
+
+
+def test_results_are_written_as_standard_json():
+    import json
+
+    record = {"kl": float("inf"), "runs": [1.5, float("nan"), {"x": -float("inf")}], "n": 3}
+    assert common.finite_or_null(record) == {"kl": None, "runs": [1.5, None, {"x": None}],
+                                             "n": 3}
+    json.dumps(common.finite_or_null(record), allow_nan=False)  # raises on Infinity / NaN
