@@ -49,8 +49,9 @@ take the defaults of ``DEFAULTS``::
                                  # 1000, num_runs: 100}; the model class checks it and
                                  # uses it (kgen.cli.model_hooks)
       sample_metrics: null       # or {metrics: [fid, kid], num_samples: 10000, features:
-                                 # fashion_mnist, reference_split: test}: FID etc. of
-                                 # samples (kgen.cli.sample_metrics), for implicit models
+                                 # fashion_mnist, reference_split: test, every: null}:
+                                 # FID etc. of samples (kgen.cli.sample_metrics), for
+                                 # implicit models; every: N also scores every N epochs
 
 ``resolve`` fills the defaults, applies ``--set key=value`` overrides and the
 ``--epochs`` / ``--batch-size`` / ``--seed`` flags (in that order, so flags win),

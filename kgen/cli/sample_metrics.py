@@ -13,6 +13,13 @@ training data were)::
         features: fashion_mnist                  # kgen.features.get_extractor name or .keras path
         reference_split: test                    # default: data.eval_split
         batch_size: 250
+        every: 5                                 # also during training (null: never)
+
+With ``every: N``, ``kgen train`` also scores the model after every N-th epoch
+(``kgen.callbacks.SampleQuality``, same samples count, features and reference):
+the figures enter the epoch's logs, so ``history.csv``, TensorBoard and
+``metrics.json`` hold the FID learning curve, and the best checkpoint (and
+``train.restore_best``) follows the model's ``monitor`` (``fid`` for a GAN).
 
 ``features`` defaults to kgen's own classifier of the data set (``fashion_mnist``;
 ``mnist`` for ``mnist_test`` and ``binarized_mnist``).
@@ -24,7 +31,7 @@ import sys
 from kgen import checks
 
 DEFAULTS = {"metrics": ["fid", "kid", "precision_recall"], "num_samples": 10000,
-            "features": None, "reference_split": None, "batch_size": 250}
+            "features": None, "reference_split": None, "batch_size": 250, "every": None}
 # The data sets whose images kgen's shipped classifiers read (kgen.features.classifier).
 DEFAULT_FEATURES = {"fashion_mnist": "fashion_mnist", "mnist_test": "mnist",
                     "binarized_mnist": "mnist"}
@@ -58,6 +65,8 @@ def resolve(spec, data_name):
         raise ValueError(f"`{where}.metrics`: {e}") from None
     checks.positive_int(f"{where}.num_samples", spec["num_samples"], minimum=2)
     checks.positive_int(f"{where}.batch_size", spec["batch_size"])
+    if spec["every"] is not None:
+        checks.positive_int(f"{where}.every", spec["every"])
     if spec["features"] is None:
         spec["features"] = DEFAULT_FEATURES.get(data_name)
         if spec["features"] is None:
@@ -84,9 +93,38 @@ def evaluate(model, spec, data, seed, verbose=0):
             no reference split, or ``model`` if it has no ``data_range`` to read
             its samples in.
     """
+    from kgen.metrics import SampleQuality
+
+    split, extractor, reference = _reference(model, spec, data, seed)
+    quality = SampleQuality(extractor, reference, spec["num_samples"], spec["metrics"],
+                            batch_size=spec["batch_size"], verbose=1 if verbose else 0)
+    with contextlib.redirect_stdout(sys.stderr):
+        figures = quality(model, seed=seed)
+    return {"features": spec["features"], "reference_split": split, **figures}
+
+
+def callback(model, spec, data, seed):
+    """The ``kgen.callbacks.SampleQuality`` that scores ``model`` every
+    ``spec["every"]`` epochs during ``kgen train`` (the FID learning curve), or
+    ``None`` when ``spec`` is ``None`` or its ``every`` is ``None``.
+
+    Raises:
+        ValueError: as ``evaluate``.
+    """
+    if spec is None or spec["every"] is None:
+        return None
+    from kgen.callbacks import SampleQuality
+
+    _, extractor, reference = _reference(model, spec, data, seed)
+    return SampleQuality(extractor, reference, num_samples=spec["num_samples"],
+                         every=spec["every"], metrics=spec["metrics"], seed=seed,
+                         batch_size=spec["batch_size"])
+
+
+def _reference(model, spec, data, seed):
+    """``(split, extractor, reference dataset)`` of ``spec`` for ``model``."""
     import kgen.features
     from kgen.cli import datasets
-    from kgen.metrics import SampleQuality
 
     split = spec["reference_split"] or data.get("eval_split")
     if split is None:
@@ -99,8 +137,4 @@ def evaluate(model, spec, data, seed, verbose=0):
     reference = datasets.load_split({**data, "labels": False, "reference": split},
                                     "reference", seed, batch_size=spec["batch_size"])
     extractor = kgen.features.get_extractor(spec["features"], data_range=model.data_range)
-    quality = SampleQuality(extractor, reference, spec["num_samples"], spec["metrics"],
-                            batch_size=spec["batch_size"], verbose=1 if verbose else 0)
-    with contextlib.redirect_stdout(sys.stderr):
-        figures = quality(model, seed=seed)
-    return {"features": spec["features"], "reference_split": split, **figures}
+    return split, extractor, reference

@@ -228,6 +228,13 @@ def make_callbacks(model, config, run_dir, guard, has_validation):
         if getattr(model, "latent_dim", None) == 2 and hasattr(model, "decode"):
             result.append(kcallbacks.LatentManifold(grid_size=20, log_dir=tensorboard,
                                                     png_dir=str(run_dir.samples), padding=1))
+    if config["evaluate"].get("sample_metrics") is not None:  # the FID learning curve
+        from kgen.cli import sample_metrics
+
+        quality = sample_metrics.callback(model, config["evaluate"]["sample_metrics"],
+                                          config["data"], config["seed"])
+        if quality is not None:
+            result.append(quality)  # before the loggers and the checkpoint, which read it
     if train["max_minutes"] is not None:
         result.append(kcallbacks.TimeLimit(train["max_minutes"]))
     result.append(keras.callbacks.ModelCheckpoint(

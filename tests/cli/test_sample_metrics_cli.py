@@ -76,3 +76,29 @@ def test_kgen_evaluate_reports_sample_metrics_for_an_implicit_model(tmp_path, ca
     assert figures["features"] == "fashion_mnist" and figures["num_samples"] == 200
     assert {"fid_200", "kid_200", "precision_200", "recall_200"} <= set(figures)
     assert figures["fid_200"] > 50
+
+
+def test_every_scores_during_training_into_the_logs_the_loggers_and_checkpoint_read(tmp_path):
+    from kgen import callbacks as kcallbacks
+    from kgen.cli import rundir, train
+
+    testing.assert_raises_naming(ValueError, "evaluate.sample_metrics.every",
+                                 sample_metrics.resolve, {"every": 0}, "fashion_mnist")
+    config = presets.resolve("dcgan_fashion_mnist", model="gan", overrides=[
+        "evaluate.sample_metrics={metrics: [fid], num_samples: 200, batch_size: 100, every: 2}"])
+    model = tiny_gan()
+    assert sample_metrics.callback(model, {**config["evaluate"]["sample_metrics"],
+                                           "every": None}, config["data"], 0) is None
+    run = rundir.RunDir(tmp_path / "run")
+    callbacks = train.make_callbacks(model, config, run, kcallbacks.NaNGuard(), False)
+    kinds = [type(c).__name__ for c in callbacks]
+    quality = callbacks[kinds.index("SampleQuality")]
+    assert quality.every == 2
+    assert kinds.index("SampleQuality") < min(kinds.index("ModelCheckpoint"),
+                                              kinds.index("CSVLogger"))
+    quality.set_model(model)
+    logs = {}
+    quality.on_epoch_end(0, logs)  # not a scored epoch: NaN under the same keys
+    assert set(logs) == {"fid_200", "fid"} and np.isnan(logs["fid"])
+    quality.on_epoch_end(1, logs)
+    assert logs["fid"] == logs["fid_200"] > 50  # the GAN's monitor, what ModelCheckpoint reads
