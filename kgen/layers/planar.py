@@ -16,6 +16,57 @@ def _init(seed, stddev):
     return keras.initializers.RandomNormal(stddev=stddev, seed=seed)
 
 
+# --- the maths of one step, on parameters that broadcast over leading axes --------
+# (the layers below hold them as weights; an amortized flow, e.g. the VAE's planar
+# posterior, gives them per example from an encoder)
+def planar_u_hat(w, u):
+    """``u + (m(w.u) - w.u) w / |w|^2`` over the last axis, ``m(a) = -1 +
+    softplus(a)``: then ``w.u_hat = m(w.u) > -1`` and the planar map is invertible.
+    At ``w = 0`` (an encoder's output can be exactly 0) it is ``u``, not NaN: the
+    map is then the translation by ``u tanh(b)``."""
+    wu = tf.reduce_sum(w * u, axis=-1, keepdims=True)
+    return u + (tf.nn.softplus(wu) - 1.0 - wu) * tf.math.divide_no_nan(
+        w, tf.reduce_sum(w ** 2, axis=-1, keepdims=True))
+
+
+def planar_log_det(a, wu, b):
+    """``log|1 + w.u_hat * (1 - tanh^2(a + b))|`` for ``a = w.z``."""
+    return tf.math.log(tf.abs(1.0 + wu * (1.0 - tf.tanh(a + b) ** 2)))
+
+
+def planar_forward(z, w, u_hat, b):
+    """``z + u_hat tanh(w.z + b)`` and its log|det|: ``z``, ``w``, ``u_hat``
+    ``[..., D]`` and ``b`` ``[...]``, broadcast; returns ``[..., D]`` and ``[...]``."""
+    a = tf.reduce_sum(z * w, axis=-1)
+    wu = tf.reduce_sum(w * u_hat, axis=-1)
+    return z + u_hat * tf.tanh(a + b)[..., None], planar_log_det(a, wu, b)
+
+
+def radial_alpha_beta(alpha_raw, beta_raw):
+    """``alpha = softplus(alpha_raw) > 0``, ``beta = -alpha + softplus(beta_raw) > -alpha``."""
+    alpha = tf.nn.softplus(alpha_raw)
+    return alpha, -alpha + tf.nn.softplus(beta_raw)
+
+
+def radial_log_det(r, alpha, beta, dims):
+    """``(D - 1) log(1 + beta h) + log(1 + beta h - beta r / (alpha + r)^2)``."""
+    bh = beta / (alpha + r)
+    return (dims - 1.0) * tf.math.log1p(bh) + tf.math.log1p(bh - beta * r / (alpha + r) ** 2)
+
+
+def radial_norm(v):
+    """``|v|`` over the last axis, smoothed at 0."""
+    return tf.sqrt(tf.reduce_sum(v ** 2, axis=-1) + 1e-12)
+
+
+def radial_forward(z, z0, alpha, beta):
+    """``z + beta (z - z0) / (alpha + |z - z0|)`` and its log|det|: ``z``, ``z0``
+    ``[..., D]`` and ``alpha``, ``beta`` ``[...]``, broadcast."""
+    r = radial_norm(z - z0)
+    x = z + (beta / (alpha + r))[..., None] * (z - z0)
+    return x, radial_log_det(r, alpha, beta, tf.cast(tf.shape(z)[-1], z.dtype))
+
+
 @register_serializable
 class PlanarStep(FlowLayer):
     """A planar flow step on vectors ``[D]`` (eq. 10-12, appendix A.1):
@@ -53,21 +104,11 @@ class PlanarStep(FlowLayer):
                                                                else seed + 1, 0.1), name="u")
         self.b = self.add_weight(shape=(), initializer="zeros", name="b")
 
-    def _u_hat(self):
-        wu = tf.reduce_sum(self.w * self.u)
-        return self.u + (tf.nn.softplus(wu) - 1.0 - wu) * self.w / tf.reduce_sum(self.w ** 2)
-
-    def _log_det(self, a, wu):
-        return tf.math.log(tf.abs(1.0 + wu * (1.0 - tf.tanh(a + self.b) ** 2)))
-
     def _forward(self, z, context):
-        u_hat = self._u_hat()
-        a = tf.linalg.matvec(z, self.w)
-        wu = tf.reduce_sum(self.w * u_hat)
-        return z + u_hat * tf.tanh(a + self.b)[:, None], self._log_det(a, wu)
+        return planar_forward(z, self.w, planar_u_hat(self.w, self.u), self.b)
 
     def _inverse(self, x, context):
-        u_hat = self._u_hat()
+        u_hat = planar_u_hat(self.w, self.u)
         wu = tf.reduce_sum(self.w * u_hat)
         target = tf.linalg.matvec(x, self.w)
         g = lambda a: a + wu * tf.tanh(a + self.b) - target  # noqa: E731
@@ -79,7 +120,7 @@ class PlanarStep(FlowLayer):
             low, high = tf.where(above, low, mid), tf.where(above, mid, high)
         a = tf.stop_gradient(0.5 * (low + high))
         a = a - g(a) / (1.0 + wu * (1.0 - tf.tanh(a + self.b) ** 2))
-        return x - u_hat * tf.tanh(a + self.b)[:, None], -self._log_det(a, wu)
+        return x - u_hat * tf.tanh(a + self.b)[:, None], -planar_log_det(a, wu, self.b)
 
     def get_config(self):
         return {**super().get_config(), "seed": self.seed}
@@ -119,35 +160,20 @@ class RadialStep(FlowLayer):
         self.beta_raw = self.add_weight(shape=(), initializer=keras.initializers.Constant(0.5),
                                         name="beta_raw")
 
-    def _alpha_beta(self):
-        alpha = tf.nn.softplus(self.alpha_raw)
-        return alpha, -alpha + tf.nn.softplus(self.beta_raw)
-
-    def _log_det(self, r, alpha, beta, dims):
-        bh = beta / (alpha + r)
-        return ((dims - 1.0) * tf.math.log1p(bh)
-                + tf.math.log1p(bh - beta * r / (alpha + r) ** 2))
-
-    @staticmethod
-    def _norm(v):
-        return tf.sqrt(tf.reduce_sum(v ** 2, axis=-1) + 1e-12)
-
     def _forward(self, z, context):
-        alpha, beta = self._alpha_beta()
-        r = self._norm(z - self.z0)
-        x = z + (beta / (alpha + r))[:, None] * (z - self.z0)
-        return x, self._log_det(r, alpha, beta, tf.cast(tf.shape(z)[-1], z.dtype))
+        return radial_forward(z, self.z0, *radial_alpha_beta(self.alpha_raw, self.beta_raw))
 
     def _inverse(self, x, context):
-        alpha, beta = self._alpha_beta()
-        big_r = self._norm(x - self.z0)
+        alpha, beta = radial_alpha_beta(self.alpha_raw, self.beta_raw)
+        big_r = radial_norm(x - self.z0)
         c = alpha + beta - big_r
         r = 0.5 * (-c + tf.sqrt(c ** 2 + 4.0 * alpha * big_r))
         z = self.z0 + (x - self.z0) / (1.0 + beta / (alpha + r))[:, None]
-        return z, -self._log_det(r, alpha, beta, tf.cast(tf.shape(x)[-1], x.dtype))
+        return z, -radial_log_det(r, alpha, beta, tf.cast(tf.shape(x)[-1], x.dtype))
 
     def get_config(self):
         return {**super().get_config(), "seed": self.seed}
 
 
-__all__ = ["PlanarStep", "RadialStep"]
+__all__ = ["PlanarStep", "RadialStep", "planar_forward", "planar_log_det", "planar_u_hat",
+           "radial_alpha_beta", "radial_forward", "radial_log_det", "radial_norm"]

@@ -5,8 +5,10 @@ A preset names networks and posteriors by small specs rather than Python objects
     encoder: {type: mlp, hidden_units: [200, 200], activation: tanh}
     decoder: {type: conv, filters: [64, 32], activation: relu}
     posterior: {type: iaf, num_flows: 2, hidden_units: [320, 320]}
+    posterior: {type: planar, num_flows: 10}       # or radial
+    prior: {type: maf, num_flows: 2, hidden_units: [320, 320]}   # or realnvp, standard_normal
 
-``build_args`` turns them into ``kgen.networks`` models and posterior layers;
+``build_args`` turns them into ``kgen.networks`` models and posterior and prior layers;
 ``VAE.from_preset`` calls it, so the CLI knows nothing of VAEs.
 """
 
@@ -16,11 +18,11 @@ from kgen import checks
 
 NETWORK_KEYS = {"mlp": {"type", "hidden_units", "activation"},
                 "conv": {"type", "filters", "hidden_units", "activation"}}
-POSTERIOR_TYPES = ("gaussian", "iaf")
+POSTERIOR_TYPES = ("gaussian", "iaf", "planar", "radial")
 
 
 def build_args(model_args, event_shape):
-    """``model_args`` with ``encoder`` / ``decoder`` / ``posterior`` specs built.
+    """``model_args`` with ``encoder`` / ``decoder`` / ``posterior`` / ``prior`` specs built.
 
     Raises:
         ValueError: naming ``model_args.<role>`` on an unknown type or key, or
@@ -36,6 +38,8 @@ def build_args(model_args, event_shape):
             args[role] = _network(networks, role, spec, event_shape, latent_dim)
     if isinstance(args.get("posterior"), dict):
         args["posterior"] = _posterior(args["posterior"], latent_dim)
+    if isinstance(args.get("prior"), dict):
+        args["prior"] = _prior(args["prior"], latent_dim)
     return args
 
 
@@ -63,11 +67,43 @@ def _posterior(spec, latent_dim):
             raise ValueError(f"`model_args.posterior` of type gaussian takes no other keys. "
                              f"Received: {sorted(spec)}")
         return "gaussian"
-    from kgen.models.vae.iaf import IAFPosterior
+    from kgen.models.vae.vae import _POSTERIORS
 
     if isinstance(spec.get("hidden_units"), list):
         spec["hidden_units"] = tuple(spec["hidden_units"])
+    return _built("posterior", _POSTERIORS[kind], latent_dim, name="posterior", **spec)
+
+
+def _prior(spec, latent_dim):
+    """A prior spec: ``{type: standard_normal}``, or ``{type: maf | realnvp, ...}``
+    with that flow's arguments (``kgen.models.vae.priors.FLOW_DEFAULTS`` otherwise)."""
+    from kgen.models.vae import priors
+
+    spec = dict(spec)
+    kind = spec.pop("type", "standard_normal")
+    checks.one_of("model_args.prior.type", kind, set(priors.PRIORS))
+    if kind == "standard_normal":
+        if spec:
+            raise ValueError(f"`model_args.prior` of type standard_normal takes no other "
+                             f"keys. Received: {sorted(spec)}")
+        return kind
+    for key in ("event_shape", "seed", "context_units", "num_levels", "logit_alpha"):
+        if key in spec:
+            raise ValueError(f"`model_args.prior` sets `{key}`, which the VAE fixes. "
+                             f"Received: {key}={spec[key]!r}")
+    if isinstance(spec.get("hidden_units"), list):
+        spec["hidden_units"] = tuple(spec["hidden_units"])
+    return priors.FlowPrior(_built("prior", priors.named_flow, kind, latent_dim, **spec),
+                            name="prior")
+
+
+def _built(role, build, *args, **spec):
+    """``build(*args, **spec)``, an unknown key raised as a ``ValueError`` naming
+    ``model_args.<role>`` (Keras layers raise a ``ValueError`` for one, Python a
+    ``TypeError``); other errors name their argument already."""
     try:
-        return IAFPosterior(latent_dim, name="posterior", **spec)
-    except TypeError as e:
-        raise ValueError(f"`model_args.posterior` has an invalid key: {e}") from e
+        return build(*args, **spec)
+    except (TypeError, ValueError) as e:
+        if isinstance(e, ValueError) and "Unrecognized keyword" not in str(e):
+            raise
+        raise ValueError(f"`model_args.{role}` has an invalid key: {e}") from e

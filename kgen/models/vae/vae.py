@@ -9,14 +9,16 @@ import tensorflow_probability as tfp
 from kgen import checks
 from kgen.models.base import GenerativeModel, sub_seed
 from kgen.models.registry import register
-from kgen.models.vae import likelihoods
+from kgen.models.vae import likelihoods, priors
+from kgen.models.vae.flow_posterior import PlanarPosterior, RadialPosterior
 from kgen.models.vae.iaf import IAFPosterior
-from kgen.models.vae.posteriors import GaussianPosterior, standard_normal_log_prob
+from kgen.models.vae.posteriors import GaussianPosterior
 from kgen.networks import mlp_decoder, mlp_encoder
 
 tfd = tfp.distributions
 
-_POSTERIORS = {"gaussian": GaussianPosterior, "iaf": IAFPosterior}
+_POSTERIORS = {"gaussian": GaussianPosterior, "iaf": IAFPosterior, "planar": PlanarPosterior,
+               "radial": RadialPosterior}
 
 # Rows of decoder output evaluated at once by ``iwae_bound`` (samples x batch).
 _ROWS_PER_CHUNK = 50_000
@@ -39,8 +41,9 @@ class VAE(GenerativeModel):
 
         ELBO(x) = E_q[log p(x|z)] - KL(q(z|x) || p(z))   <=   log p(x)
 
-    The KL term is analytic for a Gaussian posterior (``analytic_kl=True``)
-    and a one-sample Monte Carlo estimate otherwise (e.g. IAF posteriors).
+    The KL term is analytic for a Gaussian posterior and prior
+    (``analytic_kl=True``) and a one-sample Monte Carlo estimate otherwise
+    (IAF, planar or radial posteriors; a flow prior).
     Training minimises ``-(E_q[log p(x|z)] - beta * w * KL)`` where ``beta``
     is the beta-VAE weight (Higgins et al. 2017) and ``w`` the KL warm-up
     weight in [0, 1] (Sønderby et al. 2016, arXiv:1602.02282, sec. 2.4),
@@ -65,9 +68,14 @@ class VAE(GenerativeModel):
             a likelihood layer.
         posterior: ``"gaussian"``, ``"iaf"`` (an ``IAFPosterior`` with its
             defaults: 2 steps of 320-320 MADEs, Kingma et al. 2016,
-            arXiv:1606.04934), or a posterior layer instance.
+            arXiv:1606.04934), ``"planar"`` / ``"radial"`` (10 amortized
+            steps, Rezende & Mohamed 2015, arXiv:1505.05770), or a posterior
+            layer instance.
         beta: float >= 0, weight of the KL term in the training loss.
         analytic_kl: use the closed-form KL when the posterior has one.
+        prior: ``"standard_normal"``, ``"maf"`` / ``"realnvp"`` (a
+            ``FlowPrior`` with the defaults of ``priors.FLOW_DEFAULTS``), or a
+            prior layer (``kgen.models.vae.priors``).
         seed: optional int seeding every random draw.
 
     Call arguments:
@@ -95,7 +103,7 @@ class VAE(GenerativeModel):
 
     def __init__(self, event_shape=(28, 28, 1), latent_dim=50, encoder=None, decoder=None,
                  likelihood="bernoulli", posterior="gaussian", beta=1.0, analytic_kl=True,
-                 seed=None, **kwargs):
+                 prior="standard_normal", seed=None, **kwargs):
         super().__init__(event_shape=event_shape, seed=seed, **kwargs)
         self.latent_dim = checks.positive_int("latent_dim", latent_dim)
         self.beta = checks.non_negative_float("beta", beta)
@@ -133,6 +141,7 @@ class VAE(GenerativeModel):
                 f"posterior with latent_dim={getattr(posterior, 'latent_dim', None)}"
             )
         self.posterior = posterior
+        self.prior = priors.get(_deserialize(prior), self.latent_dim, seed=self._seed)
         # Training-schedule state, not a weight: Keras files do not hold it, and
         # restoring weights (a best checkpoint, set_weights) cannot bring back a
         # value from inside a warm-up. KLWarmup sets it from the epoch index, so
@@ -204,7 +213,7 @@ class VAE(GenerativeModel):
 
     def _sample(self, num_samples, seed=None, mean=False):
         z = self.standard_normal((num_samples, self.latent_dim), seed=sub_seed(seed, 0))
-        params = self.decoder(z)
+        params = self.decoder(self.prior.sample(z))
         if mean:
             return self.likelihood.mean(params)
         shape, seed_x = tf.shape(params), sub_seed(seed, 1)
@@ -230,7 +239,7 @@ class VAE(GenerativeModel):
         batch = tf.shape(x)[0]
         noise = self.standard_normal((num_samples, batch, self.latent_dim), seed=seed)
         z, log_qz = self.posterior.sample_and_log_prob(h, noise)
-        log_pz = standard_normal_log_prob(z)
+        log_pz = self.prior.log_prob(z)
         params = self.decoder(tf.reshape(z, (-1, self.latent_dim)), training=training)
         params = tf.reshape(params, tf.concat([[num_samples, batch], self.event_shape], 0))
         log_px = self.likelihood(params).log_prob(x)
@@ -243,7 +252,7 @@ class VAE(GenerativeModel):
         otherwise the Monte Carlo mean of ``log_qz - log_pz`` (drawn here if
         not given). ``features`` saves a second encoder pass.
         """
-        if self.analytic_kl and self.posterior.analytic_kl:
+        if self.analytic_kl and self.posterior.analytic_kl and self.prior.analytic_kl:
             h = self.encoder(x) if features is None else features
             q = self.posterior.distribution(h)
             prior = tfd.Independent(tfd.Normal(tf.zeros_like(q.mean()), 1.0), 1)
@@ -348,6 +357,7 @@ class VAE(GenerativeModel):
             "posterior": _serialize(self.posterior),
             "beta": self.beta,
             "analytic_kl": self.analytic_kl,
+            "prior": _serialize(self.prior),
         }
 
     @classmethod
