@@ -1,6 +1,7 @@
 """Keras callbacks for generative models.
 
 - ``SampleGrid``: a grid of samples to PNG and TensorBoard every few epochs.
+- ``FilterGrid``: an energy model's first-layer filters to PNG and TensorBoard.
 - ``LatentManifold`` / ``latent_manifold_image``: the decoded grid of a 2-D
   latent space (Kingma & Welling 2014, fig. 4).
 - ``KLWarmup``: linear warm-up of a VAE's KL weight.
@@ -11,6 +12,7 @@
 """
 
 from kgen.callbacks._images import tile as tile_images
+from kgen.callbacks.filter_grid import FilterGrid
 from kgen.callbacks.kl_warmup import KLWarmup
 from kgen.callbacks.latent_manifold import LatentManifold, latent_manifold_image
 from kgen.callbacks.nan_guard import NaNGuard
@@ -19,6 +21,7 @@ from kgen.callbacks.sample_quality import SampleQuality
 from kgen.callbacks.time_limit import TimeLimit
 
 __all__ = [
+    "FilterGrid",
     "KLWarmup",
     "LatentManifold",
     "NaNGuard",

@@ -53,6 +53,8 @@ class SampleGrid(keras.callbacks.Callback):
     >>> model.fit(train, epochs=10, callbacks=[grid])
     """
 
+    kind = "samples"  # the PNG files' prefix and the summary's name (FilterGrid: filters)
+
     def __init__(self, num_samples=64, every=1, log_dir=None, png_dir=None, seed=0,
                  padding=0):
         super().__init__()
@@ -64,7 +66,7 @@ class SampleGrid(keras.callbacks.Callback):
         self.png_dir = png_dir
         self.last_grid = None
         self._summary = _images.SummaryImageWriter(
-            None if log_dir is None else os.path.join(log_dir, "samples"))
+            None if log_dir is None else os.path.join(log_dir, self.kind))
 
     def draw(self):
         """Draws the samples and returns them tiled, ``[rows * h, cols * w, c]``."""
@@ -83,9 +85,9 @@ class SampleGrid(keras.callbacks.Callback):
         self.last_grid = self.draw()
         if self.png_dir is not None:
             _images.save_png(
-                os.path.join(self.png_dir, f"samples_epoch_{epoch + 1:04d}.png"),
+                os.path.join(self.png_dir, f"{self.kind}_epoch_{epoch + 1:04d}.png"),
                 self.last_grid)
-        self._summary.write("samples", self.last_grid, step=epoch)
+        self._summary.write(self.kind, self.last_grid, step=epoch)
 
     def on_train_end(self, logs=None):
         self._summary.close()

@@ -113,7 +113,11 @@ def run_evaluate(args):
               **({"prepare_evaluation": prepared} if prepared is not None else {})}
     from kgen.metrics import likelihood_method
 
-    if likelihood_method(model) is None:  # an implicit model: metrics of its samples
+    with contextlib.redirect_stdout(sys.stderr):  # a DBN's or DBM's bound
+        bound = model_hooks.bound_nll(model, ds, args.num_samples, args.seed, args.verbose)
+    if bound is not None:
+        result.update(bound)
+    elif likelihood_method(model) is None:  # an implicit model: metrics of its samples
         from kgen.cli import sample_metrics
 
         spec = _run_config(model_path).get("evaluate", {}).get("sample_metrics")

@@ -11,7 +11,11 @@ A model class may declare
   stores it); ``kgen train`` calls it after training, before it saves
   ``model.keras``, and ``kgen evaluate`` when the loaded model has no
   likelihood yet. It returns a dict for ``metrics.json``
-  (``prepare_evaluation``).
+  (``prepare_evaluation``);
+- ``nll_bound(dataset, num_samples, seed, verbose)``: the test NLL of a model
+  whose likelihood is a variational bound with an estimated log Z (a DBN, a
+  DBM), which ``kgen.metrics.nll`` does not compute, as a dict of its form;
+  ``kgen train`` and ``kgen evaluate`` report it as the NLL (``bound_nll``).
 """
 
 import pathlib
@@ -44,6 +48,14 @@ def prepare_evaluation(model, train_data, config):
     return hook(train_data, settings=config.get("evaluate") or {}, seed=config.get("seed", 0))
 
 
+def bound_nll(model, dataset, num_samples, seed, verbose):
+    """``model.nll_bound(dataset, ...)`` if the model has it and a stored log Z, else None."""
+    hook = getattr(model, "nll_bound", None)
+    if hook is None or not getattr(model, "has_log_prob", False):
+        return None
+    return hook(dataset, num_samples=num_samples, seed=seed, verbose=verbose)
+
+
 class Preparation:
     """``prepare_evaluation(model, train_data, config)`` as a call that times itself
     (``seconds``), for ``kgen train`` to keep it out of the training wall time."""
@@ -71,7 +83,8 @@ def prepare_loaded(model, model_path, seed):
     from kgen.cli import datasets
     from kgen.metrics import likelihood_method
 
-    if not hasattr(model, "prepare_evaluation") or likelihood_method(model) is not None:
+    if not hasattr(model, "prepare_evaluation") or likelihood_method(model) is not None \
+            or getattr(model, "has_log_prob", False):
         return None
     config_path = pathlib.Path(model_path).parent / "config.yaml"
     run_config = (yaml.safe_load(config_path.read_text()) or {}) if config_path.is_file() else {}

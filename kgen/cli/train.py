@@ -169,7 +169,11 @@ def _final_evaluation(model, eval_ds, config, verbose):
               "eval": model.evaluate(eval_ds, return_dict=True, verbose=0)}
     method = likelihood_method(model)
     num_samples = config["evaluate"]["num_samples"]
-    if method == "log_prob" or (method == "iwae_bound" and num_samples):
+    bound = model_hooks.bound_nll(model, eval_ds, num_samples, config["seed"],
+                                  1 if verbose else 0)  # a DBN's or DBM's bound
+    if bound is not None:
+        result["nll"] = bound
+    elif method == "log_prob" or (method == "iwae_bound" and num_samples):
         result["nll"] = nll(model, eval_ds, num_samples=num_samples or 1, seed=config["seed"],
                             verbose=1 if verbose else 0)
     if config["evaluate"].get("sample_metrics") is not None:
@@ -225,6 +229,9 @@ def make_callbacks(model, config, run_dir, guard, has_validation):
         result.append(kcallbacks.SampleGrid(num_samples=64, every=train["sample_every"],
                                             log_dir=tensorboard, png_dir=str(run_dir.samples),
                                             seed=config["seed"], padding=1))
+        if callable(getattr(model, "filters", None)):  # an RBM's, DBN's, DBM's first layer
+            result.append(kcallbacks.FilterGrid(num_filters=100, every=train["sample_every"],
+                                                log_dir=tensorboard, png_dir=str(run_dir.samples)))
         if getattr(model, "latent_dim", None) == 2 and hasattr(model, "decode"):
             result.append(kcallbacks.LatentManifold(grid_size=20, log_dir=tensorboard,
                                                     png_dir=str(run_dir.samples), padding=1))

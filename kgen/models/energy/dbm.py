@@ -9,7 +9,7 @@ import tensorflow as tf
 from kgen import checks
 from kgen.models import _serving
 from kgen.models.base import GenerativeModel, sub_seed
-from kgen.models.energy import _dbm_pretrain, _gibbs, _shapes, partition
+from kgen.models.energy import _dbm_pretrain, _gibbs, _shapes, _stages, evaluation, partition
 from kgen.models.registry import register
 
 # Units of the odd layers that exact_log_partition enumerates (2**20 states at most).
@@ -18,7 +18,8 @@ _CHUNK = 4096
 
 
 @register("dbm")
-class DBM(_serving.BinaryData, partition.StoredLogPartition, GenerativeModel):
+class DBM(_serving.BinaryData, evaluation.DBMEvaluation, partition.StoredLogPartition,
+          GenerativeModel):
     """Deep Boltzmann machine (Salakhutdinov & Hinton 2009, AISTATS) with binary
     layers x_0 = v (D = ``num_visible``), x_1 ... x_L = ``hidden_units``:
 
@@ -56,8 +57,10 @@ class DBM(_serving.BinaryData, partition.StoredLogPartition, GenerativeModel):
     serves every RBM and the joint training, so its iteration count (Adam's bias
     correction, learning-rate schedules) carries over: use SGD (as the paper)
     or ``compile`` afresh before each ``fit``; ``pretrain_layer(None)`` returns
-    to joint PCD training. log Z: ``exact_log_partition`` (tiny models,
-    enumerating the odd layers) or ``kgen.models.energy.dbm_ais_log_partition``.
+    to joint PCD training. With ``pretraining_epochs`` (e_0, ..., e_{L-1}) one
+    ``fit(data, epochs=E)`` pre-trains RBM i for e_i epochs, then trains jointly
+    (``energy/_stages.py``, as ``kgen train`` runs it). log Z: ``exact_log_partition``
+    (tiny models, the odd layers enumerated) or ``kgen.models.energy.dbm_ais_log_partition``.
 
     References:
         1. Salakhutdinov & Hinton, "Deep Boltzmann machines", AISTATS 2009.
@@ -75,6 +78,9 @@ class DBM(_serving.BinaryData, partition.StoredLogPartition, GenerativeModel):
         data_init: bool; initialize from the data on the first fit.
         pretraining_layer: None (joint training) or the RBM index in [0, L)
             that ``fit`` pre-trains.
+        pretraining_epochs: None, or L ints >= 0: the greedy schedule of ``fit``.
+        joint_gradient_scale: float > 0 times the joint step's gradient (with SGD, its
+            learning rate: joint PCD wants smaller steps than pre-training); default 1.
         log_partition: None, or the stored log Z record.
         seed: optional int >= 0 seeding the weights (N(0, 0.01^2)) and draws.
         **kwargs: passed to ``keras.Model``.
@@ -102,7 +108,8 @@ class DBM(_serving.BinaryData, partition.StoredLogPartition, GenerativeModel):
 
     def __init__(self, num_visible=None, hidden_units=(500, 1000), event_shape=None, k=1,
                  num_chains=100, mean_field_steps=10, weight_decay=0.0, data_init=True,
-                 pretraining_layer=None, log_partition=None, seed=None, **kwargs):
+                 pretraining_layer=None, pretraining_epochs=None, joint_gradient_scale=1.0,
+                 log_partition=None, seed=None, **kwargs):
         num_visible, event_shape = _shapes.visible_event_shape(num_visible, event_shape)
         super().__init__(event_shape=event_shape, seed=seed, **kwargs)
         size = _shapes.visible_size(num_visible, self.event_shape)
@@ -117,6 +124,11 @@ class DBM(_serving.BinaryData, partition.StoredLogPartition, GenerativeModel):
         self.num_chains = checks.positive_int("num_chains", num_chains)
         self.mean_field_steps = checks.positive_int("mean_field_steps", mean_field_steps)
         self.weight_decay = checks.non_negative_float("weight_decay", weight_decay)
+        self.joint_gradient_scale = checks.non_negative_float("joint_gradient_scale",
+                                                              joint_gradient_scale)
+        if self.joint_gradient_scale == 0:
+            raise ValueError("`joint_gradient_scale` must be > 0. "
+                             "Received: joint_gradient_scale=0")
         if not isinstance(data_init, bool):
             raise TypeError(f"`data_init` must be True or False. "
                             f"Received: data_init={data_init!r}")
@@ -124,6 +136,8 @@ class DBM(_serving.BinaryData, partition.StoredLogPartition, GenerativeModel):
         self.set_log_partition(log_partition)
         self.build((None,) + self.event_shape)
         self.pretrain_layer(pretraining_layer, name="pretraining_layer")
+        self.pretraining_epochs = _stages.check_stage_epochs(
+            "pretraining_epochs", pretraining_epochs, len(self.hidden_units))
 
     def build(self, input_shape):
         if self.built:
@@ -145,6 +159,9 @@ class DBM(_serving.BinaryData, partition.StoredLogPartition, GenerativeModel):
     def data_range(self):
         """``(0, 1)``: binary pixels."""
         return (0.0, 1.0)
+
+    def filters(self):  # kgen.callbacks.FilterGrid
+        return self.kernels[0]
 
     def _flat(self, x):
         return tf.reshape(tf.cast(x, tf.float32), (-1, self.num_visible))
@@ -322,7 +339,7 @@ class DBM(_serving.BinaryData, partition.StoredLogPartition, GenerativeModel):
                                                               self.k)[0]]
         with tf.GradientTape() as tape:
             terms = self.compute_terms(v, training=True, negative=negative)
-            loss = self.total_loss(terms["loss"])
+            loss = self.joint_gradient_scale * self.total_loss(terms["loss"])
         self.minimize(loss, tape)
         self.chains.assign(tf.concat(negative, -1))
         return self.update_metrics(terms)
@@ -340,6 +357,12 @@ class DBM(_serving.BinaryData, partition.StoredLogPartition, GenerativeModel):
             chains[:, :self.num_visible] = v[np.arange(self.num_chains) % len(v)]
             self.chains.assign(chains)
             self.initialized.assign(1.0)
+        if self.pretraining_epochs is not None:
+            stages = len(self.pretraining_epochs)  # the last stage: joint training
+            kwargs = _stages.add_schedule(kwargs, _stages.StageSchedule(
+                self.pretraining_epochs,
+                lambda: stages if self.pretraining_layer is None else self.pretraining_layer,
+                lambda stage: self.pretrain_layer(None if stage == stages else stage)))
         self.set_log_partition(None)
         return super().fit(x, y, *args, **kwargs)
 
@@ -357,7 +380,11 @@ class DBM(_serving.BinaryData, partition.StoredLogPartition, GenerativeModel):
                 "hidden_units": list(self.hidden_units), "k": self.k,
                 "num_chains": self.num_chains, "mean_field_steps": self.mean_field_steps,
                 "weight_decay": self.weight_decay, "data_init": self.data_init,
-                "pretraining_layer": self.pretraining_layer, "log_partition": self.log_partition}
+                "pretraining_layer": self.pretraining_layer,
+                "pretraining_epochs": None if self.pretraining_epochs is None
+                else list(self.pretraining_epochs),
+                "joint_gradient_scale": self.joint_gradient_scale,
+                "log_partition": self.log_partition}
 
 
 __all__ = ["DBM"]

@@ -2,20 +2,16 @@
 
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from kgen import checks
 from kgen.models import _serving
 from kgen.models._updates import apply_after_loss
 from kgen.models.base import GenerativeModel, sub_seed
-from kgen.models.energy import _gibbs, _shapes, partition
-from kgen.models.energy.fvbm import binary_states
+from kgen.models.energy import _dbn_bound, _gibbs, _shapes, _stages, evaluation, partition
 from kgen.models.energy.rbm import RBM
 from kgen.models.registry import register
 
-# Enumerated hidden states per chunk of the exact bound (memory: batch x chunk x H).
-_CHUNK = 1024
 # Hidden units below the top RBM that the exact bound enumerates jointly (2**20 states).
 MAX_ENUMERATED_UNITS = 20
 # Up to this many enumerated states the served bound is exact; above, Monte Carlo.
@@ -42,7 +38,11 @@ class DBN(_serving.BinaryData, partition.StoredLogPartition, GenerativeModel):
             dbn.train_layer(i)            # selects the RBM; the next fit retraces
             dbn.fit(data, epochs=10)
 
-    or ``dbn.fit_layerwise(data, epochs=10)``, the same loop. ``active_layer``
+    or ``dbn.fit_layerwise(data, epochs=10)``, the same loop; or, with
+    ``layer_epochs`` (e_0, ..., e_{L-2}), one ``fit(data, epochs=E)`` trains RBM
+    i during its e_i epochs and the top RBM for the rest (``energy/_stages.py``:
+    the layer is chosen at each epoch's start from the epoch, so ``kgen train``,
+    resumed fits and its callbacks need nothing else). ``active_layer``
     is in the config, so a saved DBN resumes at its layer. One optimizer
     serves all layers (``compile`` once); only the active RBM's weights move.
     In the loop above its iteration count (Adam's bias correction, schedules)
@@ -82,6 +82,7 @@ class DBN(_serving.BinaryData, partition.StoredLogPartition, GenerativeModel):
         k, persistent, num_chains, weight_decay: each RBM's, as for ``RBM``.
         data_init: bool; initialize a layer from its inputs on its first fit.
         active_layer: int in [0, L), the RBM that ``fit`` trains; default 0.
+        layer_epochs: None, or L - 1 ints >= 0: the greedy schedule of ``fit``.
         log_partition: None, or the top RBM's stored log Z record.
         seed: optional int >= 0; RBM i's weights are seeded with seed + i + 1.
         **kwargs: passed to ``keras.Model``.
@@ -111,7 +112,7 @@ class DBN(_serving.BinaryData, partition.StoredLogPartition, GenerativeModel):
 
     def __init__(self, num_visible=None, hidden_units=(500, 2000), event_shape=None, k=1,
                  persistent=False, num_chains=100, weight_decay=0.0, data_init=True,
-                 active_layer=0, log_partition=None, seed=None, **kwargs):
+                 active_layer=0, layer_epochs=None, log_partition=None, seed=None, **kwargs):
         num_visible, event_shape = _shapes.visible_event_shape(num_visible, event_shape)
         super().__init__(event_shape=event_shape, seed=seed, **kwargs)
         size = _shapes.visible_size(num_visible, self.event_shape)
@@ -134,6 +135,8 @@ class DBN(_serving.BinaryData, partition.StoredLogPartition, GenerativeModel):
         self.k, self.persistent, self.num_chains = k, persistent, num_chains
         self.weight_decay = weight_decay
         self.active_layer = self._layer_index("active_layer", active_layer)
+        self.layer_epochs = _stages.check_stage_epochs("layer_epochs", layer_epochs,
+                                                       self.num_layers - 1)
         self.set_log_partition(log_partition)
         self.built = True
 
@@ -167,6 +170,10 @@ class DBN(_serving.BinaryData, partition.StoredLogPartition, GenerativeModel):
         return ("DBN.lower_bound needs log Z of the top RBM: store "
                 "kgen.metrics.exact_log_partition(dbn.top) (<= 20 units in a layer) or "
                 "kgen.metrics.ais_log_partition(dbn.top, ...) with dbn.set_log_partition")
+
+    def filters(self):
+        """The bottom RBM's ``kernel`` ``[D, H_1]`` (``kgen.callbacks.FilterGrid``)."""
+        return self.rbms[0].kernel
 
     def _flat(self, x):
         return tf.reshape(tf.cast(x, tf.float32), (-1, self.num_visible))
@@ -233,16 +240,44 @@ class DBN(_serving.BinaryData, partition.StoredLogPartition, GenerativeModel):
         return self.update_metrics(rbm.compute_terms(v, training=False))
 
     def fit(self, x=None, y=None, *args, **kwargs):
-        """``keras.Model.fit`` of RBM ``active_layer``; first, with ``data_init``,
-        that RBM's ``initialize_from_data`` on the first 1,000 examples passed up
-        (once per RBM). Drops a stored log Z (the weights change)."""
+        """``keras.Model.fit`` of RBM ``active_layer`` (with ``layer_epochs``, of each
+        epoch's RBM); first, with ``data_init``, an RBM's ``initialize_from_data`` on
+        the first 1,000 examples passed up (once per RBM). Drops a stored log Z."""
         self.validate_data(x)
-        rbm = self.rbms[self.active_layer]
-        if self.data_init and not float(keras.ops.convert_to_numpy(rbm.initialized)):
-            v = self._flat(partition.first_examples(x, 1000))
-            rbm.initialize_from_data(self.propagate(v, self.active_layer, seed=0).numpy())
+        first = partition.first_examples(x, 1000) if self.data_init else None
+        self._initialize_layer(self.active_layer, first)
+        if self.layer_epochs is not None:
+            def enter(index):
+                self.train_layer(index)
+                self._initialize_layer(index, first)
+
+            kwargs = _stages.add_schedule(kwargs, _stages.StageSchedule(
+                self.layer_epochs, lambda: self.active_layer, enter))
         self.set_log_partition(None)
+        self.top.set_log_partition(None)
         return super().fit(x, y, *args, **kwargs)
+
+    def _initialize_layer(self, index, first):
+        rbm = self.rbms[index]
+        if first is not None and not float(keras.ops.convert_to_numpy(rbm.initialized)):
+            v = self.propagate(self._flat(first), index, seed=0)
+            rbm.initialize_from_data(keras.ops.convert_to_numpy(v))
+
+    # --- evaluation ----------------------------------------------------------------------
+    def prepare_evaluation(self, train_data, settings=None, seed=0):
+        """Estimates log Z of the top RBM as ``settings["log_partition"]`` says, from
+        the training data passed up to it (``evaluation.estimate_top``), and stores
+        it for ``lower_bound``; returns the estimates for ``metrics.json``."""
+        return evaluation.estimate_top(self, train_data, settings, seed)
+
+    def nll_bound(self, dataset, num_samples=None, seed=0, verbose=0):
+        """-``lower_bound`` averaged over ``dataset`` (``evaluation.bound_nll``), an
+        upper bound on the NLL with the stored log Z; Monte Carlo over
+        ``num_samples`` (default 100) draws of q unless the bound is exact."""
+        exact = sum(self.hidden_units[:-1]) <= MAX_ENUMERATED_UNITS
+        samples = None if exact else checks.positive_int("num_samples", num_samples or 100)
+        bound = _dbn_bound.bound_function(self, self.require_log_partition(), samples)
+        return evaluation.bound_nll(self, dataset, bound, seed, verbose, num_samples=samples)
 
     # --- sampling ----------------------------------------------------------------------
     def sample(self, num_samples, seed=None, num_steps=1000, mean=False, **condition):
@@ -305,47 +340,9 @@ class DBN(_serving.BinaryData, partition.StoredLogPartition, GenerativeModel):
         v = self._flat(self.checked_inputs(x))
         log_z = self.require_log_partition()
         if exact:
-            return self._exact_bound(v, log_z)
+            return _dbn_bound.exact(self, v, log_z)
         num_samples = checks.positive_int("num_samples", num_samples)
-        return self._sampled_bound(v, log_z, num_samples, checks.seed("seed", seed))
-
-    def _gap_terms(self, hs):
-        """sum_l log p(h_{l-1} | h_l) - log q(h_l | h_{l-1}) + log p*_top(h_{L-1}) and
-        sum_l log q(h_l | h_{l-1}), both ``[batch, S]``, for ``hs`` = [v, h_1, ...,
-        h_{L-1}], each ``[batch or 1, S or 1, units]``."""
-        gap, log_q = 0.0, 0.0
-        for rbm, below, h in zip(self.rbms, hs[:-1], hs[1:]):
-            logits_q = tf.einsum("...i,ij->...j", below, rbm.kernel) + rbm.hidden_bias
-            logits_p = tf.einsum("...j,ij->...i", h, rbm.kernel) + rbm.visible_bias
-            log_q_l = tf.reduce_sum(h * logits_q - tf.nn.softplus(logits_q), -1)
-            log_p_l = tf.reduce_sum(below * logits_p - tf.nn.softplus(logits_p), -1)
-            gap, log_q = gap + log_p_l - log_q_l, log_q + log_q_l
-        top = hs[-1]
-        free = self.top._free_energy(tf.reshape(top, (-1, top.shape[-1])))
-        return gap - tf.reshape(free, tf.shape(top)[:-1]), log_q
-
-    def _split(self, states):
-        """[1, S, units] slices of the joint states of h_1 ... h_{L-1}."""
-        bounds = np.cumsum((0,) + self.hidden_units[:-1])
-        return [states[None, :, a:b] for a, b in zip(bounds[:-1], bounds[1:])]
-
-    def _exact_bound(self, v, log_z, chunk=_CHUNK):
-        v = v[:, None, :]
-        if self.num_layers == 1:
-            return self._gap_terms([v])[0][:, 0] - log_z
-        states = binary_states(sum(self.hidden_units[:-1]), tf.float32)
-        total = 0.0
-        for start in range(0, int(states.shape[0]), chunk):
-            gap, log_q = self._gap_terms([v] + self._split(states[start:start + chunk]))
-            total += tf.reduce_sum(tf.exp(log_q) * gap, -1)
-        return total - log_z
-
-    def _sampled_bound(self, v, log_z, num_samples, seed=None):
-        hs = [tf.repeat(v[:, None, :], num_samples, axis=1)]
-        for i, rbm in enumerate(self.rbms[:-1]):
-            hs.append(_gibbs.bernoulli(self.uniform, rbm.hidden_probabilities(hs[-1]),
-                                       sub_seed(seed, i)))
-        return tf.reduce_mean(self._gap_terms(hs)[0], -1) - log_z
+        return _dbn_bound.sampled(self, v, log_z, num_samples, checks.seed("seed", seed))
 
     # --- serving and config ------------------------------------------------------------
     def serving_signatures(self):
@@ -355,10 +352,10 @@ class DBN(_serving.BinaryData, partition.StoredLogPartition, GenerativeModel):
             log_z = self.log_partition["log_z"]
             if 2 ** sum(self.hidden_units[:-1]) <= _SERVED_EXACT_STATES:
                 def bound(x):
-                    return self._exact_bound(self._flat(x), log_z, _SERVED_EXACT_STATES)
+                    return _dbn_bound.exact(self, self._flat(x), log_z, _SERVED_EXACT_STATES)
             else:
                 def bound(x):
-                    return self._sampled_bound(self._flat(x), log_z, 100)
+                    return _dbn_bound.sampled(self, self._flat(x), log_z, 100)
             signatures["lower_bound"] = _serving.on_x(self, lambda x: {"lower_bound": bound(x)})
         return signatures
 
@@ -367,7 +364,9 @@ class DBN(_serving.BinaryData, partition.StoredLogPartition, GenerativeModel):
                 "hidden_units": list(self.hidden_units), "k": self.k,
                 "persistent": self.persistent, "num_chains": self.num_chains,
                 "weight_decay": self.weight_decay, "data_init": self.data_init,
-                "active_layer": self.active_layer, "log_partition": self.log_partition}
+                "active_layer": self.active_layer,
+                "layer_epochs": None if self.layer_epochs is None else list(self.layer_epochs),
+                "log_partition": self.log_partition}
 
 
 __all__ = ["DBN"]

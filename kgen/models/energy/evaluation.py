@@ -14,9 +14,14 @@ estimate log Z before they report the test NLL (``kgen.metrics.nll``)::
         pseudo_count: 1.0           # smoothing of the base rates (the AIS base model)
 
 ``null`` (the default) is forward AIS with the paper's schedule and 100 runs.
+A DBN estimates the log Z of its top RBM so, from the training data passed up
+to it (``estimate_top``); a DBM takes ``ais`` (its own AIS,
+``dbm_ais_log_partition``) or ``exact`` (``estimate_dbm``). Their test NLL is
+the variational bound's, ``bound_nll``.
 """
 
 import copy
+import math
 import time
 
 import numpy as np
@@ -30,8 +35,9 @@ DEFAULTS = {"method": "ais", "also": [], "num_betas": None, "betas": None, "num_
 _WHERE = "evaluate.log_partition"
 
 
-def check_settings(settings):
-    """The ``evaluate`` section with ``log_partition`` filled from ``DEFAULTS`` and checked.
+def check_settings(settings, methods=METHODS):
+    """The ``evaluate`` section with ``log_partition`` filled from ``DEFAULTS`` and checked;
+    ``method`` and ``also`` must be among ``methods`` (the model's estimators).
 
     Raises:
         ValueError: naming ``evaluate.log_partition`` or its key.
@@ -46,15 +52,15 @@ def check_settings(settings):
     if unknown:
         raise ValueError(f"Unknown keys {unknown} in `{_WHERE}`. Known keys: {sorted(DEFAULTS)}")
     merged = {**copy.deepcopy(DEFAULTS), **copy.deepcopy(given)}
-    checks.one_of(f"{_WHERE}.method", merged["method"], METHODS)
+    checks.one_of(f"{_WHERE}.method", merged["method"], methods)
     also = merged["also"]
     if isinstance(also, str):
         also = [also]
     if not isinstance(also, (list, tuple)):
-        raise ValueError(f"`{_WHERE}.also` must be a list of {list(METHODS)}. "
+        raise ValueError(f"`{_WHERE}.also` must be a list of {list(methods)}. "
                          f"Received: {_WHERE}.also={also!r}")
     for method in also:
-        checks.one_of(f"{_WHERE}.also", method, METHODS)
+        checks.one_of(f"{_WHERE}.also", method, methods)
     merged["also"] = [m for m in dict.fromkeys(also) if m != merged["method"]]
     if merged["num_betas"] is not None:
         if merged["betas"] is not None:
@@ -76,7 +82,7 @@ def check_settings(settings):
     return settings
 
 
-def estimate(model, train_data, settings, seed):
+def estimate(model, train_data, settings, seed, estimators=None):
     """Estimates log Z as ``settings`` say, stores it in ``model``; returns a summary.
 
     The first method's record is stored (``model.set_log_partition``); every
@@ -84,11 +90,14 @@ def estimate(model, train_data, settings, seed):
     ``<method>_log_z_std_error``.
 
     Args:
-        model: an RBM.
+        model: an RBM (or, with ``estimators``, another model with a log Z).
         train_data: training images (array or batched ``tf.data.Dataset``) for
             the AIS base rates and a ``data`` reverse start, or None (a uniform base).
         settings: an ``evaluate`` section (``check_settings`` fills it).
         seed: int >= 0.
+        estimators: optional ``{method: fn(data, options, seed)}`` returning a
+            record; default the RBM's (``exact_log_partition``, forward and
+            reverse ``ais_log_partition``).
 
     Returns:
         dict ``{"log_partition": {method: {log_z, log_z_std_error, seconds, ...}}}``
@@ -108,7 +117,9 @@ def estimate(model, train_data, settings, seed):
     records = {}
     for method in [options["method"]] + options["also"]:
         began = time.time()
-        if method == "exact":
+        if estimators is not None:
+            record = estimators[method](data, options, seed)
+        elif method == "exact":
             record = kgen.metrics.exact_log_partition(model)
         elif method == "ais":
             record = kgen.metrics.ais_log_partition(model, **common)
@@ -140,4 +151,111 @@ def _reverse_start(model, data, options):
     return data[:options["num_runs"]]
 
 
-__all__ = ["check_settings", "estimate", "DEFAULTS", "METHODS"]
+def estimate_top(dbn, train_data, settings, seed):
+    """``estimate`` of a DBN's top RBM, whose data are the training images passed up
+    (h_{L-1} ~ q, seeded): its base rates and reverse starts; the record is stored
+    in the DBN too (``lower_bound``). Returns ``estimate``'s summary."""
+    data = None
+    if train_data is not None:
+        from kgen.models.energy import partition
+
+        images = partition.first_examples(train_data)
+        v = dbn.validate_inputs(images, name="train_data").reshape(len(images), -1)
+        data = np.asarray(dbn.propagate(v, dbn.num_layers - 1, seed=seed))
+    summary = estimate(dbn.top, data, settings, seed)
+    dbn.set_log_partition(dbn.top.log_partition)
+    return summary
+
+
+DBM_METHODS = ("ais", "exact")
+
+
+def estimate_dbm(dbm, train_data, settings, seed):
+    """``estimate`` for a DBM: ``ais`` is ``dbm_ais_log_partition`` (base rates of the
+    training images with ``pseudo_count``), ``exact`` its ``exact_log_partition``."""
+    from kgen.models.energy import partition
+    from kgen.models.energy.dbm_ais import dbm_ais_log_partition
+
+    def ais(data, options, seed):
+        base = None if data is None else partition.base_rate_logits(
+            dbm.validate_inputs(data, name="train_data"), options["pseudo_count"])
+        schedule = ({"num_betas": options["num_betas"]} if options["num_betas"] is not None
+                    else {"betas": options["betas"]})
+        return dbm_ais_log_partition(dbm, **schedule, num_runs=options["num_runs"], seed=seed,
+                                     base_logits=base)
+
+    settings = check_settings(settings, DBM_METHODS)
+    return estimate(dbm, train_data, settings, seed,
+                    {"ais": ais, "exact": lambda *_: dbm.exact_log_partition()})
+
+
+class DBMEvaluation:
+    """What ``kgen train`` / ``kgen evaluate`` call on a DBM (``kgen.cli.model_hooks``):
+    its ``evaluate.log_partition`` check, log Z by its own AIS, the test NLL bound."""
+
+    @classmethod
+    def check_evaluation(cls, settings):
+        """``check_settings`` with method ``ais`` (the DBM's AIS) or ``exact``; no
+        reverse AIS for a DBM."""
+        return check_settings(settings, DBM_METHODS)
+
+    def prepare_evaluation(self, train_data, settings=None, seed=0):
+        """Estimates and stores log Z as ``settings["log_partition"]`` says
+        (``estimate_dbm``); returns the estimates for ``metrics.json``."""
+        return estimate_dbm(self, train_data, settings, seed)
+
+    def nll_bound(self, dataset, num_samples=None, seed=0, verbose=0):
+        """The mean of -``lower_bound`` over ``dataset`` (``bound_nll``), an upper bound
+        on the NLL with the stored log Z; ``num_samples`` is unused (nothing is drawn)."""
+        log_z = self.require_log_partition()
+        return bound_nll(self, dataset, lambda v, _: -self._free_energy(v) - log_z, seed,
+                         verbose)
+
+
+def bound_nll(model, dataset, bound, seed=0, verbose=0, num_samples=None):
+    """The test NLL of a variational bound: the mean of ``-bound(v, batch_seed)`` over
+    ``dataset``, in the form of ``kgen.metrics.nll``'s result.
+
+    With an estimated log Z inside the bound the figure estimates an upper bound on
+    the NLL (``exact`` is False). Batch i's seed is ``stateless_fold_in([seed, 0], i)``.
+
+    Args:
+        model: a DBN or DBM with a stored log Z (its ``log_partition`` is reported).
+        dataset: a batched ``tf.data.Dataset`` of images (or ``(images, ...)``).
+        bound: ``bound(v, seed)``, ``[batch]`` nats for flat ``v`` ``[batch, D]``;
+            it is compiled once.
+        seed: int >= 0. verbose: 0 or 1 (a progress bar).
+        num_samples: the draws of q per example, reported (None: none drawn).
+
+    Raises:
+        ValueError: naming ``dataset`` if its first batch is not valid data.
+    """
+    import keras
+    import tensorflow as tf
+
+    from kgen.metrics import bits_per_dim
+
+    seed = checks.seed("seed", seed)
+    compiled = tf.function(lambda x, s: bound(tf.reshape(tf.cast(x, tf.float32),
+                                                         (-1, model.num_visible)), s))
+    progbar = keras.utils.Progbar(None, verbose=verbose, unit_name="batch")
+    began, values = time.time(), []
+    for i, batch in enumerate(dataset):
+        x = batch[0] if isinstance(batch, (tuple, list)) else batch
+        if i == 0:
+            model.validate_inputs(np.asarray(x), name="dataset")
+        batch_seed = tf.random.experimental.stateless_fold_in(tf.constant([seed, 0], tf.int64), i)
+        values.append(-np.asarray(compiled(x, batch_seed), np.float64))
+        progbar.update(i + 1, [("nll", float(values[-1].mean()))])
+    values = np.concatenate(values)
+    mean = float(values.mean())
+    return {"nll": mean,
+            "nll_std_error": float(values.std(ddof=1) / math.sqrt(len(values)))
+            if len(values) > 1 else 0.0,
+            "bits_per_dim": bits_per_dim(mean, model.event_shape), "method": "lower_bound",
+            "exact": False, "num_examples": int(len(values)), "num_samples": num_samples,
+            "seconds": time.time() - began, "log_partition": model.log_partition}
+
+
+__all__ = ["DBMEvaluation", "DBM_METHODS", "DEFAULTS", "METHODS", "bound_nll", "check_settings",
+           "estimate", "estimate_dbm", "estimate_top"]

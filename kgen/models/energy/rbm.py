@@ -173,6 +173,10 @@ class RBM(_serving.BinaryData, partition.StoredLogPartition, GenerativeModel):
     def _hidden_logits(self, v):
         return tf.matmul(v, self.kernel) + self.hidden_bias
 
+    def filters(self):
+        """The ``kernel`` ``[D, H]``: each hidden unit's filter (``kgen.callbacks.FilterGrid``)."""
+        return self.kernel
+
     def hidden_probabilities(self, v):
         """p(h = 1 | v) = sigmoid(v W + c), ``[batch, H]``, for flat ``v`` ``[batch, D]``."""
         return tf.sigmoid(self._hidden_logits(tf.cast(v, tf.float32)))
