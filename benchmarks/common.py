@@ -188,10 +188,11 @@ def finite_or_null(obj):
     return obj
 
 
-def write_result(name, result):
-    """Writes ``benchmarks/results/<name>.json`` with the command and machine, as
-    standard JSON (non-finite floats as ``null``, ``finite_or_null``)."""
-    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", f"{name}.json")
+def write_result(name, result, path=None):
+    """Writes ``benchmarks/results/<name>.json`` (or ``path``) with the command and
+    machine, as standard JSON (non-finite floats as ``null``, ``finite_or_null``)."""
+    out = path or os.path.join(os.path.dirname(os.path.abspath(__file__)), "results",
+                               f"{name}.json")
     os.makedirs(os.path.dirname(out), exist_ok=True)
     result = {
         "command": " ".join(["python"] + sys.argv),
