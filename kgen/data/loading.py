@@ -7,7 +7,7 @@ import random
 import numpy as np
 
 from kgen import checks
-from kgen.data import _paths, binarized_mnist, digits, fashion_mnist, mnist, toy
+from kgen.data import _paths, binarized_mnist, cifar10, digits, fashion_mnist, mnist, toy
 
 _Spec = collections.namedtuple("_Spec", ["splits", "sizes", "has_labels", "kind"])
 
@@ -21,6 +21,7 @@ _CATALOG = {
         fashion_mnist.SPLITS, fashion_mnist.NUM_EXAMPLES, True, "fashion_mnist"
     ),
     digits.NAME: _Spec(digits.SPLITS, digits.NUM_EXAMPLES, True, "digits"),
+    cifar10.NAME: _Spec(cifar10.SPLITS, cifar10.NUM_EXAMPLES, True, "cifar10"),
     **{name: _Spec(("train",), _TOY_SIZE, True, "toy") for name in toy.NAMES},
 }
 _MAX_SHUFFLE_BUFFER = 10_000
@@ -67,6 +68,7 @@ def load(
     | ``mnist_test`` | test 10000 | (28, 28, 1) in [0, 1] | int64 0..9 |
     | ``fashion_mnist`` | train 55000, validation 5000, train_full 60000, test 10000 | (28, 28, 1) in [0, 1] | int64 0..9 |
     | ``digits`` | train 1500, test 297 | (8, 8, 1) in [0, 1] | int64 0..9 |
+    | ``cifar10`` | train 45000, validation 5000, train_full 50000, test 10000 | (32, 32, 3) in [0, 1] | int64 0..9 |
     | toy densities (see ``kgen.data.toy``) | train ``num_examples`` | (2,) | int64 component |
 
     ``binarized_mnist`` is the static binarization of Larochelle & Murray
@@ -79,7 +81,8 @@ def load(
     seeded slice of 5,000 of the 60,000 training images and ``train`` the
     other 55,000 (``train_full`` is all of them; see
     ``kgen.data.fashion_mnist``). ``digits`` is scikit-learn's 8x8 digits, split
-    deterministically.
+    deterministically. ``cifar10`` is CIFAR-10 through TFDS, prepared in a
+    data folder or downloaded (online only; see ``kgen.data.cifar10``).
 
     Loading leaves Python's and NumPy's global random generators where it found
     them (``keep_global_random_state``), whether or not it had to build a cache
@@ -103,7 +106,7 @@ def load(
             ``$KGEN_DATA_DIR/<set>``, then ``shared/data/<set>``
             found beside an ancestor of the ``kgen`` package. Ignored by the
             other data sets.
-        data_dir: TFDS's ``data_dir`` for ``binarized_mnist``. ``None``:
+        data_dir: TFDS's ``data_dir`` for ``binarized_mnist`` and ``cifar10``. ``None``:
             ``$KGEN_TFDS_DIR``, else ``$KGEN_CACHE_DIR/tensorflow_datasets``,
             else ``~/.cache/kgen/tensorflow_datasets``.
         with_labels: if False, each element is the image (or point) alone, so
@@ -127,7 +130,8 @@ def load(
             Every argument is checked before anything is written to disk.
         TypeError: if ``batch_size``, ``seed`` or ``num_examples`` is not an
             integer, or a flag is not a bool.
-        FileNotFoundError: if the raw files cannot be found.
+        FileNotFoundError: if the raw files cannot be found (``cifar10``: if it
+            is neither prepared nor downloadable; the message names it).
 
     Example:
 
@@ -149,6 +153,9 @@ def load(
     with keep_global_random_state():  # a first call may build a cache (TFDS)
         if spec.kind == "tfds":
             ds = binarized_mnist.make_dataset(split, manual_dir=manual_dir, data_dir=data_dir)
+            size = spec.sizes[split]
+        elif spec.kind == "cifar10":
+            ds = cifar10.make_dataset(split, data_dir=data_dir, with_labels=with_labels)
             size = spec.sizes[split]
         else:
             if spec.kind == "mnist":

@@ -12,6 +12,8 @@ in order to the images of every batch (labels pass through)::
 | ``dequantize`` | pixels ``k/255`` in [0, 1] -> ``(k + u) / 256``, u ~ U[0, 1) (Theis et al. 2016) | yes |
 | ``logit`` | ``logit(alpha + (1 - 2 alpha) x)``, argument ``alpha`` (Dinh et al. 2016) | no |
 | ``scale`` | [0, 1] -> [-1, 1], a tanh generator's range (Radford et al. 2015) | no |
+| ``levels`` | pixels ``k/255`` in [0, 1] -> the integer levels ``k`` (0..255), for flows that dequantize themselves (``num_levels: 256``) | no |
+| ``flatten`` | ``[batch, H, W, C]`` -> ``[batch, H*W*C]``, for vector models (MAF) | no |
 
 A random step draws from a stateless seed per batch: on the training split a new
 one each epoch, on other splits the same each pass (so validation and test figures
@@ -181,3 +183,5 @@ register_preprocessing("logit", lambda x, alpha=0.05: preprocessing.logit_transf
     x, alpha=alpha), arguments=("alpha",),
     check=lambda alpha=0.05: preprocessing._check_alpha(alpha))
 register_preprocessing("scale", preprocessing.scale_to_minus_one_one)
+register_preprocessing("levels", lambda x: tf.round(tf.cast(x, tf.float32) * 255.0))
+register_preprocessing("flatten", lambda x: tf.reshape(x, (-1, x.shape[1:].num_elements())))

@@ -10,7 +10,7 @@ def test_available_lists_every_name_sorted():
     assert names == sorted(names)
     assert set(names) == {
         "binarized_mnist", "mnist_test", "fashion_mnist", "digits", "ring_of_gaussians",
-        "grid_of_gaussians", "two_moons", "spirals", "checkerboard",
+        "grid_of_gaussians", "two_moons", "spirals", "checkerboard", "cifar10",
     }
 
 
