@@ -11,7 +11,7 @@ import pathlib
 MODELS = ("acgan", "bernoulli_mixture", "bigan", "biggan", "conditional_gan", "cyclegan", "dbm",
           "dbn", "fgan", "fvbm", "fvsbn", "gan", "gated_pixelcnn", "gaussian_rbm", "glow", "iaf",
           "infogan", "iwae", "made", "maf", "nade", "neural_spline_flow", "nice", "pixelcnn",
-          "planar_flow", "progressive_gan", "radial_flow", "rbm", "realnvp", "vae")
+          "pixelrnn", "planar_flow", "progressive_gan", "radial_flow", "rbm", "realnvp", "vae")
 DATA_SETS = ("binarized_mnist", "checkerboard", "cifar10", "digits", "fashion_mnist",
              "grid_of_gaussians", "mnist_test", "ring_of_gaussians", "spirals", "two_moons")
 CONFIG_DIR = pathlib.Path(__file__).resolve().parent.parent / "configs"

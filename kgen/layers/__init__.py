@@ -17,3 +17,5 @@ from kgen.layers.self_attention import SelfAttention  # noqa: F401
 from kgen.layers.orthogonal_regularizer import OffDiagonalOrthogonalRegularizer  # noqa: F401
 from kgen.layers.equalized import EqualizedConv2D, EqualizedDense  # noqa: F401
 from kgen.layers.progressive import MinibatchStdDev, PixelNormalization  # noqa: F401
+from kgen.layers.row_lstm import RowLSTM  # noqa: F401
+from kgen.layers.diagonal_bilstm import DiagonalBiLSTM  # noqa: F401
