@@ -259,6 +259,7 @@ def _check(config):
     from kgen.cli import sample_metrics
 
     evaluate["sample_metrics"] = sample_metrics.resolve(evaluate["sample_metrics"], data["name"])
+    sample_metrics.check_selection(evaluate["sample_metrics"], data, train)
     from kgen.cli import model_hooks
 
     config["evaluate"] = model_hooks.check_evaluation(kgen.models.get(config["model"]), evaluate)

@@ -9,7 +9,8 @@ Layout of ``--output-dir``::
                      (weights, optimizers, noise position; epochs completed, and the
                      epochs and time budget that fit was given), written before
                      backup/ is removed
-    samples/         samples_epoch_NNNN.png (and latent_manifold.png for 2-D latents)
+    samples/         samples_epoch_NNNN.png (and latent_manifold.png for 2-D latents,
+                     filters_epoch_NNNN.png for RBMs, DBNs and DBMs)
     tensorboard/     keras.callbacks.TensorBoard logs and the sample images
     history.csv      one row per epoch over all (resumed) invocations
     model.keras      the final model
@@ -240,9 +241,13 @@ def read_history(path):
 
 def _comparable(config):
     """The config without ``RESUMABLE_CHANGES`` (absent in older run directories) and
-    without its ``evaluate`` section."""
+    without its ``evaluate`` section, but for ``evaluate.sample_metrics.every``: scoring
+    during training adds columns to ``history.csv`` (whose header a resumed run keeps)
+    and feeds the best checkpoint."""
     config = json.loads(json.dumps(config))
-    config.pop("evaluate", None)  # how the final evaluation runs does not change training
+    evaluate = config.pop("evaluate", None) or {}  # the final evaluation changes no training
+    every = (evaluate.get("sample_metrics") or {}).get("every")
+    config["scored_every"] = every  # None in older run directories and without scoring
     train = config.get("train", {})
     scheduled = train.get("learning_rate_schedule") is not None
     for key in RESUMABLE_CHANGES:

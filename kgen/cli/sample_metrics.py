@@ -18,8 +18,11 @@ training data were)::
 With ``every: N``, ``kgen train`` also scores the model after every N-th epoch
 (``kgen.callbacks.SampleQuality``, same samples count, features and reference):
 the figures enter the epoch's logs, so ``history.csv``, TensorBoard and
-``metrics.json`` hold the FID learning curve, and the best checkpoint (and
-``train.restore_best``) follows the model's ``monitor`` (``fid`` for a GAN).
+``metrics.json`` hold the FID learning curve, and the best checkpoint follows the
+model's ``monitor`` (``fid`` for a GAN). ``train.restore_best: true`` then picks
+an epoch by its FID against the reference, so the reference must not be
+``data.eval_split`` (that would select on the test data): give
+``reference_split: validation`` for it.
 
 ``features`` defaults to kgen's own classifier of the data set (``fashion_mnist``;
 ``mnist`` for ``mnist_test`` and ``binarized_mnist``).
@@ -79,6 +82,25 @@ def resolve(spec, data_name):
         raise ValueError(f"`{where}.reference_split` must be a split name or null. "
                          f"Received: {spec['reference_split']!r}")
     return spec
+
+
+def check_selection(spec, data, train):
+    """Refuses ``train.restore_best`` with a learning curve scored on ``data.eval_split``.
+
+    Raises:
+        ValueError: naming ``train.restore_best`` and
+            ``evaluate.sample_metrics.reference_split``.
+    """
+    if spec is None or spec["every"] is None or not train.get("restore_best"):
+        return
+    split = spec["reference_split"] or data.get("eval_split")
+    if split == data.get("eval_split"):
+        raise ValueError(
+            f"`train.restore_best` would keep the epoch of the best FID against "
+            f"`evaluate.sample_metrics.reference_split` {split!r}, the split of the final "
+            f"figures (data.eval_split): a selection on the test data. Score the curve on "
+            f"another split (e.g. validation) or set train.restore_best: false. Received: "
+            f"train.restore_best=True, evaluate.sample_metrics.reference_split={split!r}")
 
 
 def evaluate(model, spec, data, seed, verbose=0):

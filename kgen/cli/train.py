@@ -105,7 +105,7 @@ def run(args):
     elif prepare is not None:
         prepared = prepare()
     wall_time = time.time() - start - (prepare.seconds if prepare is not None else 0.0)
-    best = (checkpoint_monitor(model, val_ds is not None)
+    best = (checkpoint_monitor(model, val_ds is not None, config)
             if config["train"]["restore_best"] and run_dir.checkpoints.joinpath(
                 "best.weights.h5").exists() else None)
     metrics = summarize(history, wall_time, config, args.preset, initial_epoch,
@@ -207,16 +207,25 @@ def make_optimizer(train, steps_per_epoch=None, model=None):
 def make_callbacks(model, config, run_dir, guard, has_validation):
     """The callbacks of ``kgen train``, in an order that matters.
 
-    ``NaNGuard`` comes first so that it restores good weights before
-    ``BackupAndRestore`` saves an epoch, and ``ReduceLROnPlateau`` before it
-    too, so that a learning-rate cut is in the saved optimizer state;
-    ``KLWarmup`` comes before the loggers so they record ``kl_weight``; the
+    ``NaNGuard`` comes first so that it restores good weights before anything
+    reads or saves them; ``SampleQuality`` (``evaluate.sample_metrics.every``)
+    next, so that the plateau cut, the checkpoint and the loggers see its figures;
+    ``ReduceLROnPlateau`` before ``BackupAndRestore``, so that a learning-rate cut
+    is in the saved optimizer state; ``KLWarmup`` before the loggers so they
+    record ``kl_weight``; the
     last state is saved before ``BackupAndRestore`` removes the backup.
     """
     train = config["train"]
     tensorboard = str(run_dir.tensorboard)
-    monitor, mode = checkpoint_monitor(model, has_validation)
+    monitor, mode = checkpoint_monitor(model, has_validation, config)
     result = [guard]
+    if config["evaluate"].get("sample_metrics") is not None:  # the FID learning curve
+        from kgen.cli import sample_metrics
+
+        quality = sample_metrics.callback(model, config["evaluate"]["sample_metrics"],
+                                          config["data"], config["seed"])
+        if quality is not None:  # before every callback that reads its figures
+            result.append(quality)
     if train["reduce_lr_on_plateau"] is not None:
         result.append(keras.callbacks.ReduceLROnPlateau(
             monitor=monitor, mode=mode, **train["reduce_lr_on_plateau"]))
@@ -235,13 +244,6 @@ def make_callbacks(model, config, run_dir, guard, has_validation):
         if getattr(model, "latent_dim", None) == 2 and hasattr(model, "decode"):
             result.append(kcallbacks.LatentManifold(grid_size=20, log_dir=tensorboard,
                                                     png_dir=str(run_dir.samples), padding=1))
-    if config["evaluate"].get("sample_metrics") is not None:  # the FID learning curve
-        from kgen.cli import sample_metrics
-
-        quality = sample_metrics.callback(model, config["evaluate"]["sample_metrics"],
-                                          config["data"], config["seed"])
-        if quality is not None:
-            result.append(quality)  # before the loggers and the checkpoint, which read it
     if train["max_minutes"] is not None:
         result.append(kcallbacks.TimeLimit(train["max_minutes"]))
     result.append(keras.callbacks.ModelCheckpoint(
@@ -253,13 +255,17 @@ def make_callbacks(model, config, run_dir, guard, has_validation):
     return result
 
 
-def checkpoint_monitor(model, has_validation):
+def checkpoint_monitor(model, has_validation, config=None):
     """``(monitor, mode)`` of the best checkpoint and of learning-rate plateaus: the
     model's ``monitor`` (e.g. ``("elbo", "max")`` for a VAE, ``("iwae_bound",
     "max")`` for an IWAE; not the loss, which includes the KL warm-up weight and
     so is not comparable across epochs of a warm-up), on validation data when
-    there is some."""
+    there is some; a metric that ``evaluate.sample_metrics.every`` scores during
+    training (a GAN's ``fid``) under its own name, against its reference split."""
     metric, mode = model.monitor
+    spec = (config or {}).get("evaluate", {}).get("sample_metrics")
+    if spec is not None and spec.get("every") is not None and metric in spec["metrics"]:
+        return metric, mode  # scored by SampleQuality on its reference, logged unprefixed
     return ("val_" if has_validation else "") + metric, mode
 
 

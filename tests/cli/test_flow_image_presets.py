@@ -15,7 +15,7 @@ CIFAR = {"realnvp_cifar10": RealNVP, "glow_cifar10": Glow}
 
 
 @pytest.mark.parametrize("name", sorted({**FASHION, **CIFAR}))
-def test_flow_presets_report_bits_per_dim_with_both_jacobians_in_90_minutes(name):
+def test_flow_presets_read_levels_with_dequantization_and_logit_in_the_chain_in_90_minutes(name):
     config = presets.resolve(name)
     data, args, train = config["data"], config["model_args"], config["train"]
     assert data["name"] == ("cifar10" if name in CIFAR else "fashion_mnist")

@@ -102,3 +102,30 @@ def test_every_scores_during_training_into_the_logs_the_loggers_and_checkpoint_r
     assert set(logs) == {"fid_200", "fid"} and np.isnan(logs["fid"])
     quality.on_epoch_end(1, logs)
     assert logs["fid"] == logs["fid_200"] > 50  # the GAN's monitor, what ModelCheckpoint reads
+
+
+def test_scoring_during_training_changes_what_a_resume_may_continue_and_what_is_selected():
+    from kgen.cli import rundir, train
+
+    config = presets.resolve("dcgan_fashion_mnist", model="gan")
+    scored = presets.resolve("dcgan_fashion_mnist", model="gan",
+                             overrides=["evaluate.sample_metrics.every=3"])
+    fewer = presets.resolve("dcgan_fashion_mnist", model="gan",
+                            overrides=["evaluate.sample_metrics.num_samples=500"])
+    # history.csv keeps its first header: a run may not gain or lose the curve's columns.
+    assert rundir._comparable(config) != rundir._comparable(scored)
+    assert rundir._comparable(config) == rundir._comparable(fewer)  # final evaluation only
+    # The curve's FID is logged unprefixed, also when there is validation data.
+    model = tiny_gan()
+    assert train.checkpoint_monitor(model, True, scored) == ("fid", "min")
+    unscored = presets.resolve("dcgan_fashion_mnist", model="gan",
+                               overrides=["evaluate.sample_metrics.every=null"])
+    assert train.checkpoint_monitor(model, True, unscored) == ("val_fid", "min")
+    # Keeping the best-FID epoch against the test split would select on test data.
+    with pytest.raises(ValueError, match="train.restore_best.*reference_split"):
+        presets.resolve("dcgan_fashion_mnist", model="gan",
+                        overrides=["train.restore_best=true"])
+    chosen = presets.resolve("dcgan_fashion_mnist", model="gan", overrides=[
+        "train.restore_best=true", "data.validation_split=validation",
+        "evaluate.sample_metrics.reference_split=validation"])
+    assert chosen["train"]["restore_best"]

@@ -104,6 +104,8 @@ def _built(role, build, *args, **spec):
     try:
         return build(*args, **spec)
     except (TypeError, ValueError) as e:
-        if isinstance(e, ValueError) and "Unrecognized keyword" not in str(e):
-            raise
+        unknown = ("Unrecognized keyword" if isinstance(e, ValueError)
+                   else "unexpected keyword")
+        if unknown not in str(e):
+            raise  # a bad value: its error names the argument already
         raise ValueError(f"`model_args.{role}` has an invalid key: {e}") from e

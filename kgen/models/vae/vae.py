@@ -36,8 +36,8 @@ def _deserialize(obj):
 class VAE(GenerativeModel):
     """Variational autoencoder trained by maximising the ELBO.
 
-    For an example x, with encoder q(z|x), decoder p(x|z) and prior
-    p(z) = N(0, I) (Kingma & Welling 2014, arXiv:1312.6114, eq. 3 and 10):
+    For an example x, with encoder q(z|x), decoder p(x|z) and prior p(z), by
+    default N(0, I) (Kingma & Welling 2014, arXiv:1312.6114, eq. 3 and 10):
 
         ELBO(x) = E_q[log p(x|z)] - KL(q(z|x) || p(z))   <=   log p(x)
 

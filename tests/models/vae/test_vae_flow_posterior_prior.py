@@ -277,6 +277,8 @@ def test_radial_posterior_and_realnvp_prior_round_trip_through_keras_file(tmp_pa
         {"posterior": {"type": "sylvester"}}, EVENT)),
     (ValueError, "num_flows", lambda: preset_args.build_args(
         {"posterior": {"type": "planar", "num_flows": -1}}, EVENT)),
+    (TypeError, "num_flows", lambda: preset_args.build_args(  # a bad value, not a bad key
+        {"posterior": {"type": "planar", "num_flows": 1.5}}, EVENT)),
     (ValueError, "model_args.prior.type", lambda: preset_args.build_args(
         {"prior": {"type": "glow"}}, EVENT)),
     (ValueError, "model_args.prior", lambda: preset_args.build_args(
