@@ -172,7 +172,8 @@ def test_the_preset_builds_the_model():
     config = presets.resolve("gated_pixelcnn_fashion_mnist")
     model = presets.build_model(config, (28, 28, 1))
     assert isinstance(model, GatedPixelCNN) and model.num_classes == 10
-    assert config["data"]["labels"] is True
+    assert model.likelihood_name == "categorical" and model.num_bins == 256
+    assert config["data"]["labels"] is True and config["data"]["preprocess"] == "levels"
     assert kgen.models.get("gated_pixelcnn") is GatedPixelCNN
 
 
