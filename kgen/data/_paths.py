@@ -1,7 +1,7 @@
 """Where kgen's data layer reads raw files and writes its caches.
 
-Nothing here touches the disk except ``gunzip_once``; the other functions only
-compute paths, so ``kgen.data.load`` can check its arguments first and write
+Nothing here touches the disk except ``gunzip_once`` and ``prepare_once``; the
+other functions only compute paths, so ``kgen.data.load`` can check its arguments first and write
 afterwards.
 
 Environment variables (all optional):
@@ -20,6 +20,8 @@ back to another folder or a cache prepared earlier.
   ``<cache root>/tensorflow_datasets``.
 """
 
+import contextlib
+import fcntl
 import gzip
 import os
 import pathlib
@@ -174,3 +176,37 @@ def gunzip_once(source, target, expected_size):
         if os.path.exists(tmp):
             os.remove(tmp)
     return target
+
+
+def prepare_once(make_builder, prepare, data_dir, name):
+    """Returns a prepared TFDS builder, preparing it at most once across processes.
+
+    TFDS writes a split under a temporary folder and renames it at the end;
+    two processes preparing the same data set into one ``data_dir`` (jobs of a
+    sweep started together on a fresh cache) remove each other's temporary
+    files and one fails with ``NotFoundError: Failed to finalize writing of
+    split``. Here the preparation runs under an exclusive ``flock`` on
+    ``<data_dir>/<name>.lock``; a process that waited re-checks with a new
+    builder and finds the data prepared.
+
+    Args:
+        make_builder: callable with no argument returning a TFDS builder.
+        prepare: callable taking that builder and preparing it.
+        data_dir: TFDS's ``data_dir`` (the lock file's folder; created).
+        name: the data set's name (the lock file's stem).
+
+    Returns:
+        A builder whose ``is_prepared()`` was true (or that ``prepare`` prepared).
+    """
+    bld = make_builder()
+    if bld.is_prepared():
+        return bld
+    folder = pathlib.Path(data_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"{name}.lock", "a") as handle, contextlib.ExitStack() as stack:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        stack.callback(fcntl.flock, handle, fcntl.LOCK_UN)
+        bld = make_builder()  # another process may have prepared it meanwhile
+        if not bld.is_prepared():
+            prepare(bld)
+    return bld

@@ -121,13 +121,14 @@ def make_dataset(split, manual_dir=None, data_dir=None):
     import tensorflow as tf
     import tensorflow_datasets as tfds
 
-    bld = builder(data_dir)
-    if not bld.is_prepared():
+    def prepare(bld):
         folder = prepare_manual_dir(manual_dir)
         config = tfds.download.DownloadConfig(
             manual_dir=str(pathlib.Path(folder)), try_download_gcs=False
         )
         bld.download_and_prepare(download_config=config)
+
+    _paths.prepare_once(lambda: builder(data_dir), prepare, _paths.tfds_data_dir(data_dir), NAME)
     images = _split_images(split, str(pathlib.Path(_paths.tfds_data_dir(data_dir)).resolve()))
     ds = tf.data.Dataset.from_tensor_slices(images)
     return ds.map(lambda x: tf.cast(x, tf.float32), num_parallel_calls=tf.data.AUTOTUNE,

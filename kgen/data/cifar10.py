@@ -61,11 +61,9 @@ def prepared_builder(data_dir=None):
         if builder.is_prepared():
             return builder
     target = _paths.tfds_data_dir(data_dir)
-    builder = _builder(target)
-    if builder.is_prepared():
-        return builder
     try:
-        builder.download_and_prepare()
+        return _paths.prepare_once(lambda: _builder(target),
+                                   lambda builder: builder.download_and_prepare(), target, NAME)
     except Exception as e:  # offline: requests' ConnectionError, TFDS's DownloadError, ...
         tried = [str(pathlib.Path(f) / NAME) for f in candidates + [target]]
         raise FileNotFoundError(
@@ -73,7 +71,6 @@ def prepared_builder(data_dir=None):
             f"not be downloaded ({type(e).__name__}: {str(e)[:200]}). Run once online, or "
             f"copy a prepared TFDS `{NAME}/<version>/` folder into $KGEN_DATA_DIR or "
             f"$KGEN_TFDS_DIR. Tried: {tried}") from e
-    return builder
 
 
 def make_dataset(split, data_dir=None, with_labels=False):

@@ -108,3 +108,37 @@ def test_an_empty_variable_counts_as_unset(monkeypatch):
     monkeypatch.setenv("KGEN_MANUAL_DIR", "")
     folder = _paths.raw_data_dir("mnist")
     assert folder.parts[-3:] == ("shared", "data", "mnist")
+
+
+def test_prepare_once_prepares_a_data_set_once_when_jobs_start_together(tmp_path):
+    # Two jobs on a fresh cache (a sweep's first runs): without the lock both
+    # see "not prepared", both prepare, and TFDS's renames collide.
+    import threading
+    import time
+
+    state = {"prepared": False, "calls": 0}
+
+    class FakeBuilder:
+        def is_prepared(self):
+            return state["prepared"]
+
+    def prepare(builder):
+        state["calls"] += 1
+        time.sleep(0.3)  # long enough for the other job to arrive
+        state["prepared"] = True
+
+    results = []
+    jobs = [threading.Thread(target=lambda: results.append(
+        _paths.prepare_once(FakeBuilder, prepare, tmp_path / "tfds", "toy")))
+        for _ in range(2)]
+    for job in jobs:
+        job.start()
+    for job in jobs:
+        job.join()
+    assert state["calls"] == 1 and len(results) == 2
+    assert all(builder.is_prepared() for builder in results)
+    assert (tmp_path / "tfds" / "toy.lock").is_file()
+    # Prepared already: no lock file is needed, nothing is written.
+    other = tmp_path / "other"
+    _paths.prepare_once(FakeBuilder, prepare, other, "toy")
+    assert state["calls"] == 1 and not other.exists()
