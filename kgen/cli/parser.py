@@ -47,7 +47,8 @@ def build_parser():
     evaluate.add_argument("--batch-size", type=int, default=100)
     evaluate.add_argument("--seed", type=int, default=0)
     evaluate.add_argument("--preprocess", help="a preprocessing step (dynamic_binarize, "
-                          "dequantize, logit, scale), a YAML list of them, or none "
+                          "dequantize, logit, scale, levels, flatten), a YAML list of "
+                          "them, or none "
                           "(default: the run's data.preprocess)")
     evaluate.add_argument("--output", help="also write the JSON to this file")
     evaluate.add_argument("--verbose", type=int, choices=(0, 1), default=1,

@@ -13,7 +13,8 @@ take the defaults of ``DEFAULTS``::
       eval_split: test           # or null: final metrics and the test NLL
       batch_size: 100
       preprocess: null           # or a step of kgen.data.steps, or a list of them:
-                                 # dynamic_binarize, dequantize, logit, scale
+                                 # dynamic_binarize, dequantize, logit, scale,
+                                 # levels, flatten
       labels: false              # true: batches are (images, labels) (conditional models)
     model_args:                  # keyword arguments of the model class
       latent_dim: 50

@@ -41,3 +41,18 @@ def test_other_commands_run_with_tensorflow_quieted():
                    "--name", "m")
     assert "TF_IMPORTED" in proc.stdout
     assert "cuInit" not in proc.stderr and "oneDNN" not in proc.stderr, proc.stderr[-2000:]
+
+
+def test_the_preprocess_help_and_the_preset_template_name_every_step():
+    # Both lists are written by hand; a step added to kgen.data.steps must appear.
+    import re
+
+    from kgen.cli import parser, presets
+    from kgen.data import steps
+
+    evaluate = parser.build_parser()._subparsers._group_actions[0].choices["evaluate"]
+    help_text = next(a.help for a in evaluate._actions if "--preprocess" in a.option_strings)
+    template = presets.__doc__
+    for name in steps.preprocessing_steps():
+        assert re.search(rf"\b{name}\b", help_text), name
+        assert re.search(rf"\b{name}\b", template), name
