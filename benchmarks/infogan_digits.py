@@ -15,12 +15,14 @@ Data: only the 10,000 MNIST test images are labelled here (``kgen.data`` ``mnist
 ``binarized_mnist`` has no labels). InfoGAN trains, without their labels, on the
 8,000 of them that trained kgen's MNIST classifier (``kgen.features.classifiers.
 mnist_split``); its code is scored on the other 2,000 (``held_out``) and on the 8,000
-(``train``). For each set Q's most likely category of every image
-(``InfoGAN.infer_codes``) is cross-tabulated against the true digit, the categories
-are matched one-to-one to the digits to maximise the hits
-(``scipy.optimize.linear_sum_assignment`` on the confusion matrix), and the accuracy
-is the matched hits over the images. Scored at ``--checkpoints`` evenly spaced
-training times (the curve), with the mutual-information bound of the training logs.
+(``train``). Q's most likely category of every image (``InfoGAN.infer_codes``) is
+cross-tabulated against the true digit; the categories are matched one-to-one to the
+digits to maximise the hits on ``train`` (``scipy.optimize.linear_sum_assignment`` on
+its confusion matrix), and that matching, fitted without the held-out labels, is
+applied to ``held_out``: the reported accuracy. (A matching fitted on the held-out
+images themselves, ``held_out_accuracy_own_matching``, is an upper bound.) Scored at
+``--checkpoints`` evenly spaced training times (the curve), with the
+mutual-information bound of the training logs.
 
     python benchmarks/infogan_digits.py --minutes 30
 """
@@ -50,6 +52,15 @@ def matched_accuracy(codes, labels, k=NUM_CATEGORIES):
     rows, cols = linear_sum_assignment(confusion, maximize=True)
     return (float(confusion[rows, cols].sum() / max(1, len(codes))),
             {int(r): int(c) for r, c in zip(rows, cols)}, confusion)
+
+
+def accuracy_with(matching, codes, labels):
+    """The accuracy of ``codes`` mapped to digits by ``matching`` ({code: digit})."""
+    import numpy as np
+
+    codes, labels = np.asarray(codes).reshape(-1), np.asarray(labels).reshape(-1)
+    lookup = np.array([matching[c] for c in range(len(matching))])
+    return float(np.mean(lookup[codes] == labels))
 
 
 def build_model(args):
@@ -94,16 +105,17 @@ def main(argv=None):
     model = build_model(args)
 
     def evaluate():
-        out = {}
-        for name, (x, y) in sets.items():
-            codes = gan_budget.in_batches(
-                lambda i, j: model.infer_codes(x[i:j])["categorical"][:, 0], len(x))
-            accuracy, matching, confusion = matched_accuracy(codes, y)
-            out[f"{name}_accuracy"] = accuracy
-            if name == "held_out":
-                out["matching"], out["confusion"] = matching, confusion.tolist()
-                out["code_usage"] = np.bincount(codes, minlength=NUM_CATEGORIES).tolist()
-        return out
+        codes = {name: gan_budget.in_batches(
+            lambda i, j: model.infer_codes(x[i:j])["categorical"][:, 0], len(x))
+            for name, (x, _) in sets.items()}
+        train_accuracy, matching, _ = matched_accuracy(codes["train"], sets["train"][1])
+        own, _, confusion = matched_accuracy(codes["held_out"], sets["held_out"][1])
+        return {"held_out_accuracy": accuracy_with(matching, codes["held_out"],
+                                                   sets["held_out"][1]),
+                "held_out_accuracy_own_matching": own, "train_accuracy": train_accuracy,
+                "matching": matching, "confusion": confusion.tolist(),
+                "code_usage": np.bincount(codes["held_out"],
+                                          minlength=NUM_CATEGORIES).tolist()}
 
     model.compile(optimizer=gan_budget.adam_pair(args.generator_learning_rate,
                                                  args.discriminator_learning_rate),
@@ -130,10 +142,13 @@ def main(argv=None):
                  f"batch {args.batch_size}; scored on the other {len(held_out)} (held_out) and "
                  f"on the {len(train)} (train)"),
         "protocol": ("Q's most likely category (infer_codes) against the true digit; "
-                     "accuracy after the one-to-one matching of categories to digits that "
-                     "maximises the hits (scipy.optimize.linear_sum_assignment)"),
+                     "the one-to-one matching of categories to digits that maximises "
+                     "the hits on train (scipy.optimize.linear_sum_assignment), applied "
+                     "to held_out; held_out_accuracy_own_matching refits it on held_out "
+                     "(an upper bound)"),
         "goal": "about 0.95 (Chen et al. 2016: 5 % error)",
         "held_out_accuracy": final["held_out_accuracy"],
+        "held_out_accuracy_own_matching": final["held_out_accuracy_own_matching"],
         "train_accuracy": final["train_accuracy"],
         "matching": final["matching"], "confusion_held_out": final["confusion"],
         "steps": steps, "train_seconds": final["train_seconds"],

@@ -41,6 +41,9 @@ def test_matched_accuracy_finds_the_best_one_to_one_matching():
     assert matching == {0: 1, 1: 2, 2: 0}
     assert confusion.sum() == 7 and confusion[1, 2] == 3
     assert infogan_digits.matched_accuracy(labels, labels, k=3)[0] == 1.0
+    # A matching fitted elsewhere is applied as it is, not refitted.
+    assert infogan_digits.accuracy_with({0: 1, 1: 2, 2: 0}, codes, labels) == pytest.approx(6 / 7)
+    assert infogan_digits.accuracy_with({0: 0, 1: 1, 2: 2}, codes, labels) == pytest.approx(1 / 7)
 
 
 def test_budget_clock_scores_its_checkpoints_and_stops_at_the_budget(monkeypatch):
@@ -99,6 +102,7 @@ def test_gan_conditional_accuracy_runs_end_to_end(tmp_path):
 def test_infogan_digits_runs_end_to_end(tmp_path):
     record = run(infogan_digits, tmp_path, "--batch-size", "32")
     assert 0 < record["held_out_accuracy"] <= 1 and 0 < record["train_accuracy"] <= 1
+    assert record["held_out_accuracy"] <= record["held_out_accuracy_own_matching"]
     assert sorted(record["matching"].values()) == list(range(10))
     assert np.sum(record["confusion_held_out"]) == 2000
     assert "mutual_information" in record["curve"][-1]
