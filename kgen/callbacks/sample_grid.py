@@ -1,9 +1,11 @@
 """``SampleGrid``: a grid of model samples after every few epochs."""
 
 import inspect
+import math
 import os
 
 import keras
+import numpy as np
 
 from kgen import checks
 from kgen.callbacks import _images
@@ -17,6 +19,9 @@ class SampleGrid(keras.callbacks.Callback):
     latent draws are the same at every epoch, so the grids show how the
     decoder of *one* set of codes improves. Models whose ``sample`` has no
     ``mean`` argument are called as ``model.sample(num_samples, seed=seed)``.
+    A class-conditional model (a ``num_classes`` attribute and a ``labels``
+    argument of ``sample``, e.g. ``GatedPixelCNN``) gets one class a row:
+    ``labels = (i // columns) % num_classes`` for sample ``i``.
     The samples (grey ``[h, w, 1]`` or RGB ``[h, w, 3]`` images with values in
     [0, 1]; values outside are clipped) are tiled into a square grid of
     ``ceil(sqrt(num_samples))`` columns, so 64 samples of 28x28 make a
@@ -70,11 +75,14 @@ class SampleGrid(keras.callbacks.Callback):
 
     def draw(self):
         """Draws the samples and returns them tiled, ``[rows * h, cols * w, c]``."""
-        sample = self.model.sample
+        sample, kwargs = self.model.sample, {"seed": self.seed}
         if _accepts_keyword(sample, "mean"):
-            images = sample(self.num_samples, seed=self.seed, mean=True)
-        else:
-            images = sample(self.num_samples, seed=self.seed)
+            kwargs["mean"] = True
+        num_classes = getattr(self.model, "num_classes", None)
+        if num_classes and _accepts_keyword(sample, "labels"):  # p(x | label): a class a row
+            columns = math.ceil(math.sqrt(self.num_samples))
+            kwargs["labels"] = (np.arange(self.num_samples) // columns) % num_classes
+        images = sample(self.num_samples, **kwargs)
         images = _images.to_unit_range(keras.ops.convert_to_numpy(images), self.model)
         return _images.tile(_images.as_image_batch(images, name="model.sample(...)"),
                             padding=self.padding)
