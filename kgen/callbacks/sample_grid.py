@@ -75,17 +75,8 @@ class SampleGrid(keras.callbacks.Callback):
 
     def draw(self):
         """Draws the samples and returns them tiled, ``[rows * h, cols * w, c]``."""
-        sample, kwargs = self.model.sample, {"seed": self.seed}
-        if _accepts_keyword(sample, "mean"):
-            kwargs["mean"] = True
-        num_classes = getattr(self.model, "num_classes", None)
-        if num_classes and _accepts_keyword(sample, "labels"):  # p(x | label): a class a row
-            columns = math.ceil(math.sqrt(self.num_samples))
-            kwargs["labels"] = (np.arange(self.num_samples) // columns) % num_classes
-        images = sample(self.num_samples, **kwargs)
-        images = _images.to_unit_range(keras.ops.convert_to_numpy(images), self.model)
-        return _images.tile(_images.as_image_batch(images, name="model.sample(...)"),
-                            padding=self.padding)
+        images = draw_samples(self.model, self.num_samples, seed=self.seed, mean=True)
+        return _images.tile(images, padding=self.padding)
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every:
@@ -99,6 +90,58 @@ class SampleGrid(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         self._summary.close()
+
+
+def draw_samples(model, num_samples, seed=0, mean=False, labels=None, sampler="auto"):
+    """A model's samples as images in [0, 1], the way ``SampleGrid`` and ``kgen sample``
+    draw them.
+
+    Args:
+        model: a model with ``sample(num_samples, seed=..., **condition)``.
+        num_samples: int >= 1.
+        seed: int >= 0.
+        mean: pass ``mean=True`` where ``sample`` takes it (e.g. a VAE's pixel
+            probabilities); ignored otherwise.
+        labels: for a class-conditional model (a ``num_classes`` attribute and a
+            ``labels`` argument of ``sample``), one int or ``[num_samples]`` ints;
+            default one class a row of the square grid, ``(i // columns) %
+            num_classes`` for sample ``i``.
+        sampler: ``"auto"`` (the exact cached sampler where the model has one,
+            ``kgen.models.autoregressive.CachedSampler`` for PixelCNN and Gated
+            PixelCNN: the naive sampler's pixels, about 100x faster), ``"naive"``
+            (``model.sample``) or ``"cached"`` (refused for other models).
+
+    Returns:
+        float32 ``[num_samples, h, w, c]`` NumPy images in [0, 1] (the model's
+        ``data_range`` mapped there, e.g. levels 0..255 or a tanh's [-1, 1]).
+
+    Raises:
+        ValueError: naming ``sampler`` or ``labels``; ``TypeError`` naming
+            ``model`` for ``sampler="cached"`` on a model without a cached sampler.
+    """
+    if sampler not in ("auto", "naive", "cached"):
+        raise ValueError(f"`sampler` must be 'auto', 'naive' or 'cached'. "
+                         f"Received: sampler={sampler!r}")
+    sample, kwargs = model.sample, {"seed": seed}
+    if mean and _accepts_keyword(sample, "mean"):
+        kwargs["mean"] = True
+    conditional = getattr(model, "num_classes", None) and _accepts_keyword(sample, "labels")
+    if conditional:
+        if labels is None:
+            columns = math.ceil(math.sqrt(num_samples))
+            labels = (np.arange(num_samples) // columns) % model.num_classes
+        kwargs["labels"] = labels
+    elif labels is not None:
+        raise ValueError(f"`labels` needs a class-conditional model. Received: labels for "
+                         f"{type(model).__name__}")
+    if sampler != "naive":
+        from kgen.models.autoregressive import CachedSampler, GatedPixelCNN, PixelCNN
+
+        if sampler == "cached" or isinstance(model, (PixelCNN, GatedPixelCNN)):
+            sample = CachedSampler(model).sample
+    images = keras.ops.convert_to_numpy(sample(num_samples, **kwargs))
+    return _images.as_image_batch(_images.to_unit_range(images, model),
+                                  name="model.sample(...)")
 
 
 def _accepts_keyword(fn, name):

@@ -46,6 +46,19 @@ def load_model(path):
     return keras.models.load_model(path)
 
 
+def _labels_argument(text, num_samples):
+    """``--labels``: one int for every sample, or a comma-separated list of ``--num-samples``."""
+    try:
+        labels = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise ValueError(f"`--labels` must be an int or comma-separated ints. "
+                         f"Received: --labels={text}") from None
+    if len(labels) not in (1, num_samples):
+        raise ValueError(f"`--labels` must give 1 or --num-samples ({num_samples}) labels. "
+                         f"Received: {len(labels)}")
+    return labels[0] if len(labels) == 1 else labels
+
+
 def run_sample(args):
     """Draws ``--num-samples`` samples and writes them as one grid image."""
     from kgen.callbacks import _images
@@ -56,15 +69,16 @@ def run_sample(args):
     if output.suffix.lower() not in IMAGE_SUFFIXES:
         raise ValueError(f"`--output` must end in one of {list(IMAGE_SUFFIXES)}. "
                          f"Received: --output={args.output}")
+    labels = None if args.labels is None else _labels_argument(args.labels, args.num_samples)
     model = load_model(resolve_model_path(args.model_path))
-    from kgen.callbacks.sample_grid import _accepts_keyword
+    from kgen.callbacks.sample_grid import _accepts_keyword, draw_samples
 
-    kwargs = {"mean": True} if args.mean and _accepts_keyword(model.sample, "mean") else {}
-    if args.mean and not kwargs:
+    if args.mean and not _accepts_keyword(model.sample, "mean"):
         raise ValueError(f"`--mean` needs a model whose sample() takes `mean`. "
                          f"Received: {type(model).__name__}")
-    images = model.sample(args.num_samples, seed=args.seed, **kwargs)
-    grid = _images.tile(_images.as_image_batch(images, name="model.sample(...)"), padding=1)
+    images = draw_samples(model, args.num_samples, seed=args.seed, mean=args.mean,
+                          labels=labels, sampler=args.sampler)
+    grid = _images.tile(images, padding=1)
     _images.save_png(str(output), grid)
     print(f"kgen sample: wrote {args.num_samples} samples to {output}")
     return str(output)

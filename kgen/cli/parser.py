@@ -35,6 +35,11 @@ def build_parser():
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--mean", action="store_true",
                         help="show the likelihood mean (e.g. pixel probabilities) instead of a sample")
+    sample.add_argument("--labels", help="a class-conditional model's label(s): one int, or "
+                        "--num-samples comma-separated ints (default: one class a row)")
+    sample.add_argument("--sampler", choices=("auto", "naive", "cached"), default="auto",
+                        help="auto: the exact cached sampler where the model has one "
+                             "(PixelCNN, Gated PixelCNN), else model.sample")
 
     evaluate = sub.add_parser("evaluate", help="importance-sampled test NLL (kgen.metrics.nll)")
     evaluate.add_argument("--model-path", required=True, help="a .keras file or a run directory")
