@@ -206,3 +206,11 @@ def test_bad_input_raises_naming_the_argument():
                           "channel_order")]:
         testing.assert_raises_naming(ValueError, name, GatedPixelCNN,
                                      **{"event_shape": (3, 3, 1), **kwargs})
+
+
+def test_the_mnist_preset_trains_on_the_labelled_digits():
+    config = presets.resolve("gated_pixelcnn_mnist")
+    model = presets.build_model(config, (28, 28, 1))
+    assert isinstance(model, GatedPixelCNN) and model.num_classes == 10
+    assert model.likelihood_name == "bernoulli"
+    assert config["data"]["name"] == "mnist_test" and config["data"]["labels"] is True
