@@ -21,11 +21,14 @@ def _check_latent_dim(model):
 def latent_manifold_image(model, grid_size=20, padding=0):
     """Decodes a grid of latent codes of a model with ``latent_dim == 2``.
 
-    The codes sit at the quantiles ``norm.ppf(linspace(0.05, 0.95,
-    grid_size))`` of the standard-normal prior along each axis, so equal
-    steps in the grid are equal steps of prior probability mass (Kingma &
-    Welling 2014, arXiv:1312.6114, fig. 4). ``z_1`` grows from left to
-    right and ``z_2`` from bottom to top; each cell shows ``decode(z)``.
+    The noise ``eps`` sits at the quantiles ``norm.ppf(linspace(0.05, 0.95,
+    grid_size))`` of a standard normal along each axis, so equal steps in
+    the grid are equal steps of prior probability mass (Kingma & Welling
+    2014, arXiv:1312.6114, fig. 4), and the codes are ``z =
+    model.prior.sample(eps)``: ``eps`` itself for the standard-normal prior,
+    the flow's image of the grid for a ``FlowPrior`` (whose mass is not where
+    a standard normal's is). ``eps_1`` grows from left to right and ``eps_2``
+    from bottom to top; each cell shows ``decode(z)``.
 
     Args:
         model: a model with ``latent_dim == 2`` and ``decode(z)`` returning
@@ -53,6 +56,9 @@ def latent_manifold_image(model, grid_size=20, padding=0):
     quantiles = norm.ppf(np.linspace(0.05, 0.95, grid_size)).astype(np.float32)
     z1, z2 = np.meshgrid(quantiles, quantiles[::-1])  # row 0 holds the largest z_2
     z = np.stack([z1.ravel(), z2.ravel()], axis=-1)
+    prior = getattr(model, "prior", None)
+    if prior is not None and callable(getattr(prior, "sample", None)):
+        z = prior.sample(z)  # a flow prior's mass is the image of the noise's
     images = _images.to_unit_range(keras.ops.convert_to_numpy(model.decode(z)), model)
     return _images.tile(_images.as_image_batch(images, name="model.decode(z)"),
                         columns=grid_size, padding=padding)

@@ -154,6 +154,23 @@ def test_latent_manifold_image_tiles_a_grid_of_decodings():
     np.testing.assert_allclose(image[:8, :8], model.decode(z).numpy()[0], atol=1e-5)
 
 
+def test_latent_manifold_image_maps_the_grid_through_a_flow_prior():
+    # A flow prior puts its mass elsewhere: the grid is the flow's image of the
+    # standard-normal quantiles, not the quantiles themselves.
+    from kgen.models.vae import priors
+
+    model = VAE(event_shape=SHAPE, latent_dim=2, encoder=mlp_encoder(SHAPE, (16,)),
+                decoder=mlp_decoder(2, SHAPE, (16,)), prior="realnvp", seed=0)
+    assert isinstance(model.prior, priors.FlowPrior)
+    for weight in model.prior.trainable_weights:  # a flow far from the identity
+        weight.assign(np.random.default_rng(1).normal(0, 0.5, weight.shape))
+    eps = np.array([[-1.6448536, 1.6448536]], np.float32)
+    z = model.prior.sample(eps)
+    assert np.abs(np.asarray(z) - eps).max() > 0.1
+    image = callbacks.latent_manifold_image(model, grid_size=5)
+    np.testing.assert_allclose(image[:8, :8], model.decode(z).numpy()[0], atol=1e-5)
+
+
 def test_latent_manifold_writes_png_and_event_file(tmp_path):
     model = compiled(tiny_vae(latent_dim=2))
     manifold = callbacks.LatentManifold(grid_size=4, log_dir=str(tmp_path / "tb"),
