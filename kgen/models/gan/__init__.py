@@ -11,3 +11,4 @@ from kgen.models.gan import lectures  # noqa: F401
 from kgen.models.gan.cyclegan import CycleGAN  # noqa: F401
 from kgen.models.gan.biggan import BigGAN  # noqa: F401
 from kgen.models.gan.progressive_gan import ProgressiveGAN  # noqa: F401
+from kgen.models.gan.standing_statistics import recompute_ema_statistics  # noqa: F401

@@ -45,8 +45,8 @@ class GAN(Unconditional, GenerativeModel):
     weights (Yazici et al. 2019, arXiv:1806.04498) is kept as state (saved with
     the weights) and ``sample`` / ``generate`` / the serving signatures use it.
     Non-trainable generator weights (batch-norm moving statistics) are averaged
-    too, not recomputed for the averaged weights; prefer a generator without
-    batch norm with EMA.
+    too; ``kgen.models.gan.recompute_ema_statistics(model)`` recomputes them for
+    the averaged weights (BigGAN's standing statistics) before sampling.
 
     ``monitor`` is ``("fid", "min")``: a GAN's losses do not rank checkpoints.
     The value comes from ``kgen.callbacks.SampleQuality`` listed before the
