@@ -251,3 +251,22 @@ def test_images_are_drawn_in_the_models_own_data_range():
     np.testing.assert_allclose(images, [0.0, 0.5, 1.0])
     plain = _images.to_unit_range(np.array([0.2]), GenerativeModel(event_shape=(1,)))
     np.testing.assert_allclose(plain, [0.2])
+
+
+def test_time_limit_stops_within_the_epoch_once_the_budget_is_spent(monkeypatch):
+    # An epoch of 8 batches; the clock passes the deadline during the third.
+    from kgen.callbacks import time_limit
+
+    clock = {"now": 0.0}
+    monkeypatch.setattr(time_limit.time, "time", lambda: clock["now"])
+
+    class Tick(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            clock["now"] += 25.0  # seconds a batch
+
+    model = compiled(tiny_vae())
+    limit = callbacks.TimeLimit(minutes=1.0)
+    history = model.fit(binary_images(64), batch_size=8, epochs=5, verbose=0,
+                        callbacks=[Tick(), limit])
+    assert limit.stopped_epoch == 0 and len(history.history["loss"]) == 1
+    assert int(model.optimizer.iterations) == 3  # 75 s > 60 s after the third batch
